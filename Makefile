@@ -1,0 +1,34 @@
+# Entry points named in the README. Everything installs what it needs on first use.
+STACK := python3 deploy/local/stack.py
+
+.PHONY: up down status logs infra test test-unit lint schemas bench
+
+up:            ## the whole system locally: infrastructure, simulators, services, demo data
+	$(STACK) up
+
+down:          ## stop everything the stack started
+	$(STACK) down
+
+status:
+	$(STACK) status
+
+logs:          ## make logs NAME=booking
+	$(STACK) logs $(NAME)
+
+infra:         ## Kafka, PostgreSQL, Redis and the SMTP sink only
+	$(STACK) infra
+
+test: infra    ## every test layer against real Kafka, PostgreSQL, Redis and SMTP
+	uv run pytest $(PYTEST_ARGS)
+
+test-unit:
+	uv run pytest tests/unit $(PYTEST_ARGS)
+
+lint:
+	uv run ruff check . && uv run ruff format --check . && uv run mypy libs services
+
+schemas:       ## re-export the event JSON Schemas after changing libs/contracts
+	uv run python -m psy_contracts.schema_export libs/contracts/schemas
+
+bench:
+	uv run python -m bench

@@ -1,0 +1,5 @@
+"""esia simulator (filled in by its service's issue)."""
+
+from fastapi import APIRouter
+
+router = APIRouter()

@@ -1,0 +1,1 @@
+"""v1 event data models, one module per producing service."""
