@@ -49,3 +49,12 @@ async def new_database(infra: Infra) -> AsyncIterator[Callable[[str], Awaitable[
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+@pytest.fixture(scope="session")
+async def issuer():  # type: ignore[no-untyped-def]
+    """Signs access tokens the services verify through a real JWKS endpoint."""
+    from tests.support.tokens import test_issuer
+
+    async with test_issuer() as issuer:
+        yield issuer

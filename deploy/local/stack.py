@@ -84,7 +84,8 @@ def wait_for(what: str, check, seconds: float, log: Path | None = None) -> None:
 
 def ensure_packages() -> None:
     missing = [
-        pkg for pkg, probe in APT_PACKAGES.items()
+        pkg
+        for pkg, probe in APT_PACKAGES.items()
         if not (shutil.which(probe) or Path(probe).exists())
     ]
     if not missing:
@@ -119,8 +120,13 @@ def ensure_kafka_jars() -> None:
     KAFKA_LIB.mkdir(parents=True, exist_ok=True)
     run(
         [
-            "mvn", "-q", "-B", "-f", str(ROOT / "deploy/local/kafka/pom.xml"),
-            "dependency:copy-dependencies", f"-DoutputDirectory={KAFKA_LIB}",
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(ROOT / "deploy/local/kafka/pom.xml"),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={KAFKA_LIB}",
         ]
     )
 
@@ -161,8 +167,12 @@ class Proc:
         self.pidfile.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             proc = subprocess.Popen(
-                self.cmd, stdout=out, stderr=subprocess.STDOUT, cwd=ROOT,
-                env={**os.environ, **self.env}, start_new_session=True,
+                self.cmd,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                cwd=ROOT,
+                env={**os.environ, **self.env},
+                start_new_session=True,
             )
         self.pidfile.write_text(str(proc.pid))
         wait_for(self.name, self.healthy, self.timeout, self.log)
@@ -200,9 +210,12 @@ class Postgres:
     log = STATE / "logs" / "postgres.log"
 
     def healthy(self) -> bool:
-        return subprocess.run(
-            [pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(PG_PORT)], capture_output=True
-        ).returncode == 0
+        return (
+            subprocess.run(
+                [pg_bin("pg_isready"), "-h", "127.0.0.1", "-p", str(PG_PORT)], capture_output=True
+            ).returncode
+            == 0
+        )
 
     def start(self) -> None:
         if self.healthy():
@@ -215,23 +228,56 @@ class Postgres:
                 shutil.chown(self.data.parent, "postgres")
                 shutil.chown(self.data, "postgres")
             # Loopback only, trust auth: a developer's throwaway cluster, never production.
-            run(as_postgres([pg_bin("initdb"), "-D", str(self.data), "-U", "psy",
-                             "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"]),
-                stdout=subprocess.DEVNULL)
+            run(
+                as_postgres(
+                    [
+                        pg_bin("initdb"),
+                        "-D",
+                        str(self.data),
+                        "-U",
+                        "psy",
+                        "--auth=trust",
+                        "-E",
+                        "UTF8",
+                        "--locale=C.UTF-8",
+                    ]
+                ),
+                stdout=subprocess.DEVNULL,
+            )
         if os.geteuid() == 0:
             self.log.touch()
             shutil.chown(self.log, "postgres")
-        opts = (f"-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=400 "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
-        run(as_postgres([pg_bin("pg_ctl"), "-D", str(self.data), "-l", str(self.log),
-                         "-o", opts, "-w", "-t", "60", "start"]), stdout=subprocess.DEVNULL)
+        opts = (
+            f"-p {PG_PORT} -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=400 "
+            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+        )
+        run(
+            as_postgres(
+                [
+                    pg_bin("pg_ctl"),
+                    "-D",
+                    str(self.data),
+                    "-l",
+                    str(self.log),
+                    "-o",
+                    opts,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ]
+            ),
+            stdout=subprocess.DEVNULL,
+        )
         wait_for("postgres", self.healthy, 30, self.log)
         say("postgres: up")
 
     def stop(self) -> None:
         if (self.data / "postmaster.pid").exists():
-            subprocess.run(as_postgres([pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast",
-                                        "-w", "stop"]), capture_output=True)
+            subprocess.run(
+                as_postgres([pg_bin("pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"]),
+                capture_output=True,
+            )
             say("postgres: stopped")
 
     def pid(self) -> int | None:
@@ -270,33 +316,76 @@ def kafka_proc() -> Proc:
         )
     )
     classpath = f"{KAFKA_LIB}/*"
-    java = ["java", "-Xms256m", "-Xmx512m", "-XX:+UseG1GC", "-Djava.awt.headless=true",
-            f"-Dlog4j.configuration=file:{ROOT / 'deploy/local/kafka/log4j.properties'}",
-            "-cp", classpath]
+    java = [
+        "java",
+        "-Xms256m",
+        "-Xmx512m",
+        "-XX:+UseG1GC",
+        "-Djava.awt.headless=true",
+        f"-Dlog4j.configuration=file:{ROOT / 'deploy/local/kafka/log4j.properties'}",
+        "-cp",
+        classpath,
+    ]
     if not (data / "meta.properties").exists():
         data.mkdir(parents=True, exist_ok=True)
-        run([*java, "kafka.tools.StorageTool", "format", "-t", str(uuid.uuid4()).replace("-", "")[:22],
-             "-c", str(props), "--ignore-formatted"], stdout=subprocess.DEVNULL)
-    return Proc("kafka", [*java, "kafka.Kafka", str(props)],
-                healthy=lambda: port_open(KAFKA_PORT), timeout=90)
+        run(
+            [
+                *java,
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                str(uuid.uuid4()).replace("-", "")[:22],
+                "-c",
+                str(props),
+                "--ignore-formatted",
+            ],
+            stdout=subprocess.DEVNULL,
+        )
+    return Proc(
+        "kafka",
+        [*java, "kafka.Kafka", str(props)],
+        healthy=lambda: port_open(KAFKA_PORT),
+        timeout=90,
+    )
 
 
 def redis_proc() -> Proc:
     # No persistence: Redis holds nothing whose loss loses data.
-    return Proc("redis", ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1",
-                          "--save", "", "--appendonly", "no", "--maxclients", "4000"],
-                healthy=lambda: port_open(REDIS_PORT))
+    return Proc(
+        "redis",
+        [
+            "redis-server",
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--maxclients",
+            "4000",
+        ],
+        healthy=lambda: port_open(REDIS_PORT),
+    )
 
 
 def smtp_sink_proc() -> Proc:
-    return Proc("smtp-sink", [venv_python(), "-m", "psy_localstack.smtp_sink"],
-                healthy=lambda: http_ok(f"http://127.0.0.1:{SMTP_HTTP_PORT}/messages")
-                and port_open(SMTP_PORT))
+    return Proc(
+        "smtp-sink",
+        [venv_python(), "-m", "psy_localstack.smtp_sink"],
+        healthy=lambda: (
+            http_ok(f"http://127.0.0.1:{SMTP_HTTP_PORT}/messages") and port_open(SMTP_PORT)
+        ),
+    )
 
 
 def simulators_proc() -> Proc:
-    return Proc("simulators", [venv_python(), "-m", "psy_localstack.simulators"],
-                healthy=lambda: http_ok(f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people"))
+    return Proc(
+        "simulators",
+        [venv_python(), "-m", "psy_localstack.simulators"],
+        healthy=lambda: http_ok(f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people"),
+    )
 
 
 def infra_env() -> dict[str, str]:
@@ -326,9 +415,15 @@ def service_procs() -> list[Proc]:
     for name, port in SERVICES.items():
         if not (ROOT / "services" / name / "src" / f"psy_{name}" / "__main__.py").exists():
             continue
-        procs.append(Proc(name, [venv_python(), "-m", f"psy_{name}"],
-                          healthy=lambda port=port: http_ok(f"http://127.0.0.1:{port}/healthz"),
-                          env=service_env(name, port), timeout=120))
+        procs.append(
+            Proc(
+                name,
+                [venv_python(), "-m", f"psy_{name}"],
+                healthy=lambda port=port: http_ok(f"http://127.0.0.1:{port}/healthz"),
+                env=service_env(name, port),
+                timeout=120,
+            )
+        )
     return procs
 
 
@@ -367,8 +462,10 @@ def up() -> None:
         run([venv_python(), "-m", "psy_localstack.demo_load"])
     status()
     if "portal" in {p.name for p in service_procs()}:
-        say(f"portal: http://127.0.0.1:{SERVICES['portal']}/  (demo logins: "
-            f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people)")
+        say(
+            f"portal: http://127.0.0.1:{SERVICES['portal']}/  (demo logins: "
+            f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people)"
+        )
 
 
 def all_procs() -> list[object]:
@@ -386,13 +483,25 @@ def status() -> None:
         ("postgres", f"127.0.0.1:{PG_PORT}", Postgres().healthy()),
         ("kafka", f"127.0.0.1:{KAFKA_PORT}", port_open(KAFKA_PORT)),
         ("redis", f"127.0.0.1:{REDIS_PORT}", port_open(REDIS_PORT)),
-        ("smtp-sink", f"smtp 127.0.0.1:{SMTP_PORT}, http://127.0.0.1:{SMTP_HTTP_PORT}/messages",
-         http_ok(f"http://127.0.0.1:{SMTP_HTTP_PORT}/messages")),
-        ("simulators", f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people",
-         http_ok(f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people")),
+        (
+            "smtp-sink",
+            f"smtp 127.0.0.1:{SMTP_PORT}, http://127.0.0.1:{SMTP_HTTP_PORT}/messages",
+            http_ok(f"http://127.0.0.1:{SMTP_HTTP_PORT}/messages"),
+        ),
+        (
+            "simulators",
+            f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people",
+            http_ok(f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people"),
+        ),
     ]
-    rows += [(p.name, f"http://127.0.0.1:{SERVICES[p.name]}/docs",
-              http_ok(f"http://127.0.0.1:{SERVICES[p.name]}/healthz")) for p in service_procs()]
+    rows += [
+        (
+            p.name,
+            f"http://127.0.0.1:{SERVICES[p.name]}/docs",
+            http_ok(f"http://127.0.0.1:{SERVICES[p.name]}/healthz"),
+        )
+        for p in service_procs()
+    ]
     for name, where, ok in rows:
         print(f"  {name:<11} {'up  ' if ok else 'DOWN'}  {where}")
     print(f"  logs: {STATE / 'logs'}   (python3 deploy/local/stack.py logs NAME)")
@@ -408,8 +517,13 @@ def logs(name: str | None) -> None:
 
 def main(argv: list[str]) -> None:
     command = argv[1] if len(argv) > 1 else "status"
-    actions = {"up": up, "infra": infra, "down": down, "status": status,
-               "env": lambda: print(json.dumps(infra_env(), indent=2))}
+    actions = {
+        "up": up,
+        "infra": infra,
+        "down": down,
+        "status": status,
+        "env": lambda: print(json.dumps(infra_env(), indent=2)),
+    }
     if command == "logs":
         logs(argv[2] if len(argv) > 2 else None)
     elif command in actions:

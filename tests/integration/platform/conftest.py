@@ -2,11 +2,10 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import Column, Table, Text, Uuid
-
 from psy_platform.db import Database, new_metadata
 from psy_platform.outbox import outbox_table
 from psy_platform.processed import processed_table
+from sqlalchemy import Column, Table, Text, Uuid
 
 metadata = new_metadata()
 OUTBOX = outbox_table(metadata)

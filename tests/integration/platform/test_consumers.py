@@ -4,13 +4,13 @@ import asyncio
 import uuid
 
 from faststream.kafka import KafkaBroker
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from psy_contracts import CloudEvent, new_event, topics
 from psy_contracts.events.booking import BookingCompleted
 from psy_contracts.topics import dead_letter
 from psy_platform.consumers import EventConsumers
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from tests.integration.platform.conftest import EFFECTS, PROCESSED
 from tests.support.kafka import create_topics, read_topic, wait_until
 
@@ -36,7 +36,9 @@ POISON = uuid.uuid4()
 
 async def effects(db) -> list[str]:  # type: ignore[no-untyped-def]
     async with db.transaction() as session:
-        return list((await session.execute(select(EFFECTS.c.note).order_by(EFFECTS.c.note))).scalars())
+        return list(
+            (await session.execute(select(EFFECTS.c.note).order_by(EFFECTS.c.note))).scalars()
+        )
 
 
 async def test_a_redelivered_event_has_one_effect(db, infra, topic_prefix) -> None:

@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import pytest
 from aiokafka import AIOKafkaProducer
-
 from psy_contracts import topics
 from psy_contracts.events.booking import BookingCompleted
 from psy_platform.outbox import OutboxRelay, stage
+
 from tests.integration.platform.conftest import OUTBOX
 from tests.support.infra import load_stack
 from tests.support.kafka import create_topics, read_topic

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from pydantic import ValidationError
-
 from psy_contracts import EVENT_TYPES, new_event, parse_event
 from psy_contracts.compat import breaking_changes
 from psy_contracts.events.booking import BookingCreated
 from psy_contracts.schema_export import render, schemas
+from pydantic import ValidationError
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "libs" / "contracts"
 PUBLISHED = sorted((CONTRACTS / "published").glob("v*/*.json"))
@@ -20,7 +19,9 @@ PUBLISHED = sorted((CONTRACTS / "published").glob("v*/*.json"))
 
 def test_committed_schemas_match_the_models() -> None:
     current = schemas()
-    committed = {p.name: p.read_text(encoding="utf-8") for p in (CONTRACTS / "schemas").glob("*.json")}
+    committed = {
+        p.name: p.read_text(encoding="utf-8") for p in (CONTRACTS / "schemas").glob("*.json")
+    }
     assert set(committed) == set(current), "run `make schemas` and commit the result"
     for name, schema in current.items():
         assert committed[name] == render(schema), f"{name} is stale: run `make schemas`"
@@ -47,13 +48,19 @@ OLD = {
 @pytest.mark.parametrize(
     ("new", "problem"),
     [
-        ({"properties": {"b": {"type": "integer"}, "c": {"type": "string"}}, "required": []},
-         "a: removed or renamed"),
-        ({"properties": {**OLD["properties"], "b": {"type": "string"}}, "required": ["a"]},
-         "b: type changed"),
+        (
+            {"properties": {"b": {"type": "integer"}, "c": {"type": "string"}}, "required": []},
+            "a: removed or renamed",
+        ),
+        (
+            {"properties": {**OLD["properties"], "b": {"type": "string"}}, "required": ["a"]},
+            "b: type changed",
+        ),
         ({"properties": OLD["properties"], "required": ["a", "c"]}, "c: made required"),
-        ({"properties": {**OLD["properties"], "d": {"type": "string"}}, "required": ["a", "d"]},
-         "d: new required field"),
+        (
+            {"properties": {**OLD["properties"], "d": {"type": "string"}}, "required": ["a", "d"]},
+            "d: new required field",
+        ),
     ],
 )
 def test_the_compatibility_check_catches(new: dict, problem: str) -> None:
@@ -68,9 +75,17 @@ def test_the_compatibility_check_allows_a_new_optional_field() -> None:
 def created() -> BookingCreated:
     now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
     return BookingCreated(
-        booking_id=uuid.uuid4(), slot_id=uuid.uuid4(), psychologist_id=uuid.uuid4(),
-        booked_by=uuid.uuid4(), participant_id=uuid.uuid4(), participant_kind="child",
-        format="video", topics=["anxiety"], comment=None, starts_at=now, ends_at=now,
+        booking_id=uuid.uuid4(),
+        slot_id=uuid.uuid4(),
+        psychologist_id=uuid.uuid4(),
+        booked_by=uuid.uuid4(),
+        participant_id=uuid.uuid4(),
+        participant_kind="child",
+        format="video",
+        topics=["anxiety"],
+        comment=None,
+        starts_at=now,
+        ends_at=now,
         timezone="Europe/Samara",
     )
 

@@ -1,9 +1,9 @@
 """SMTP sink: accepts every message over SMTP, keeps it, and lists it over HTTP.
 
-    GET /messages            [{id, from, to, subject, received_at}]
-    GET /messages/{id}       the same plus text, html, attachments [{filename, content_type, size}]
-    GET /messages/{id}/raw   the message as received
-    DELETE /messages         forget everything (tests)
+GET /messages            [{id, from, to, subject, received_at}]
+GET /messages/{id}       the same plus text, html, attachments [{filename, content_type, size}]
+GET /messages/{id}/raw   the message as received
+DELETE /messages         forget everything (tests)
 """
 
 import asyncio

@@ -14,13 +14,13 @@ from typing import Any
 
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker, KafkaMessage
+from psy_contracts import CloudEvent, parse_event
+from psy_contracts.topics import dead_letter
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from psy_contracts import CloudEvent, parse_event
-from psy_contracts.topics import dead_letter
 from psy_platform.db import Database
 from psy_platform.processed import first_time
 
@@ -107,7 +107,11 @@ class EventConsumers:
                     raise
                 log.warning(
                     "consumer %s: event %s failed (attempt %d/%d): %r",
-                    group, event.id, attempt, self._max_attempts, exc,
+                    group,
+                    event.id,
+                    attempt,
+                    self._max_attempts,
+                    exc,
                 )
                 last = exc
                 await asyncio.sleep(self._retry_delay * attempt)
@@ -132,6 +136,8 @@ class EventConsumers:
             "x-original-offset": str(getattr(record, "offset", "")),
             "x-consumer-group": group,
         }
-        await self.broker.publish(message.body, topic=dlq, key=getattr(record, "key", None), headers=headers)
+        await self.broker.publish(
+            message.body, topic=dlq, key=getattr(record, "key", None), headers=headers
+        )
         self.dead_lettered += 1
         log.error("consumer %s: message sent to %s: %s", group, dlq, headers["x-error"])

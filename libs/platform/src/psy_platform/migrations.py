@@ -55,7 +55,9 @@ async def _ensure_database(url: str, wait_seconds: float) -> None:
             log.info("waiting for PostgreSQL: %s", exc)
             await asyncio.sleep(1)
     try:
-        exists = await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", target.database)
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", target.database
+        )
         if not exists:
             try:
                 await conn.execute(f'CREATE DATABASE "{target.database}"')

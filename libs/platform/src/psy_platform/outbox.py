@@ -11,6 +11,8 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 from aiokafka import AIOKafkaProducer
+from psy_contracts import CloudEvent, new_event
+from psy_contracts.registry import topic_of
 from pydantic import BaseModel
 from sqlalchemy import (
     BigInteger,
@@ -31,8 +33,6 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from psy_contracts import CloudEvent, new_event
-from psy_contracts.registry import topic_of
 from psy_platform.db import Database
 
 LANES = 16
@@ -62,7 +62,9 @@ def lane_of(key: str) -> int:
     return zlib.crc32(key.encode()) % LANES
 
 
-async def stage(session: AsyncSession, outbox: Table, data: BaseModel, subject: object) -> CloudEvent:
+async def stage(
+    session: AsyncSession, outbox: Table, data: BaseModel, subject: object
+) -> CloudEvent:
     """Write `data` as an event to the outbox inside the caller's transaction."""
     event = new_event(data, str(subject))
     await session.execute(
@@ -114,7 +116,9 @@ class OutboxRelay:
                 try:
                     sent = await self.publish_batch()
                     backoff = 0.2
-                except Exception as exc:  # Kafka or PostgreSQL away: nothing is lost, rows stay pending
+                except (
+                    Exception
+                ) as exc:  # Kafka or PostgreSQL away: nothing is lost, rows stay pending
                     log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
                     await self._close_producer()
                     await self._sleep(backoff)
@@ -142,14 +146,18 @@ class OutboxRelay:
         producer = await self._ensure_producer()
         async with self._db.transaction() as session:
             lanes = (
-                await session.execute(
-                    text(
-                        "SELECT lane FROM generate_series(0, :n - 1) AS lane "
-                        "WHERE pg_try_advisory_xact_lock(:ns, lane)"
-                    ),
-                    {"n": LANES, "ns": _LOCK_NAMESPACE},
+                (
+                    await session.execute(
+                        text(
+                            "SELECT lane FROM generate_series(0, :n - 1) AS lane "
+                            "WHERE pg_try_advisory_xact_lock(:ns, lane)"
+                        ),
+                        {"n": LANES, "ns": _LOCK_NAMESPACE},
+                    )
                 )
-            ).scalars().all()
+                .scalars()
+                .all()
+            )
             if not lanes:
                 return 0
             o = self._outbox
