@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 STATE = Path(os.environ.get("PSY_STACK_DIR", ROOT / ".stack"))
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "psy-stack"
-KAFKA_VERSION = "3.9.1"
+KAFKA_VERSION = "4.3.0"
 KAFKA_LIB = CACHE / f"kafka-{KAFKA_VERSION}" / "lib"
 
 PG_PORT = int(os.environ.get("PSY_PG_PORT", "55432"))
