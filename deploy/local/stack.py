@@ -297,7 +297,8 @@ def kafka_proc() -> Proc:
                 "process.roles=broker,controller",
                 "node.id=1",
                 f"controller.quorum.voters=1@127.0.0.1:{KAFKA_PORT + 1}",
-                f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},CONTROLLER://127.0.0.1:{KAFKA_PORT + 1}",
+                f"listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT},"
+                f"CONTROLLER://127.0.0.1:{KAFKA_PORT + 1}",
                 f"advertised.listeners=PLAINTEXT://127.0.0.1:{KAFKA_PORT}",
                 "controller.listener.names=CONTROLLER",
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
@@ -469,8 +470,9 @@ def up() -> None:
 
 
 def all_procs() -> list[object]:
+    kafka = Proc("kafka", [], lambda: False)  # stopping needs only its pid file
     procs: list[object] = [*service_procs(), simulators_proc()]
-    return [*procs, smtp_sink_proc(), redis_proc(), Proc("kafka", [], lambda: False), Postgres()]
+    return [*procs, smtp_sink_proc(), redis_proc(), kafka, Postgres()]
 
 
 def down() -> None:

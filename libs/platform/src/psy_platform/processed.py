@@ -1,4 +1,4 @@
-"""Processed-event table: consumers record each handled event id with the effect, in one transaction."""
+"""Processed-event table: a consumer records each handled event id in the effect's transaction."""
 
 import uuid
 

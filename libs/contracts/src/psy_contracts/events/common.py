@@ -11,6 +11,9 @@ Instant = Annotated[AwareDatetime, Field(description="ISO 8601 with offset; prod
 
 
 class EventData(BaseModel):
-    """Base of every event's data. Unknown fields are kept: newer producers may add optional ones."""
+    """Base of every event's data.
+
+    Unknown fields are kept: newer producers may add optional ones.
+    """
 
     model_config = ConfigDict(extra="allow", frozen=True)
