@@ -1,7 +1,7 @@
 # Entry points named in the README. Everything installs what it needs on first use.
 STACK := python3 deploy/local/stack.py
 
-.PHONY: up down status logs infra test test-unit lint schemas bench
+.PHONY: up down status logs infra test test-unit lint schemas chart bench
 
 up:            ## the whole system locally: infrastructure, simulators, services, demo data
 	$(STACK) up
@@ -27,8 +27,12 @@ test-unit:
 lint:
 	uv run ruff check . && uv run ruff format --check . && uv run mypy libs services
 
-schemas:       ## re-export the event JSON Schemas after changing libs/contracts
+schemas:       ## re-export the event JSON Schemas and AsyncAPI after changing libs/contracts
 	uv run python -m psy_contracts.schema_export libs/contracts/schemas
+	uv run python docs/asyncapi/generate.py
+
+chart:         ## render the Helm chart and validate every manifest offline
+	uv run python deploy/helm/validate.py
 
 bench:
 	uv run python -m bench

@@ -24,7 +24,7 @@ CHART = HERE / "psy"
 PRODUCTION_VALUES = CHART / "values-production-example.yaml"
 HELM_VERSION = "v4.3.2"
 CACHE_BIN = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "psy-stack" / "bin"
-KUBE_VERSION = "1.31"  # the oldest Kubernetes the chart promises to run on, of those shipped
+KUBE_VERSION = "1.31"  # the oldest Kubernetes the chart supports (Chart.yaml kubeVersion)
 
 
 def helm_binary() -> str:
@@ -64,7 +64,7 @@ def render(helm_args: list[str], kube_version: str = KUBE_VERSION) -> str:
 def policy_problems(doc: dict[str, Any]) -> list[str]:
     """What the schemas allow but this chart promises: hardened pods, probes on the right paths."""
     spec = doc.get("spec", {})
-    pod = spec.get("template", {}).get("spec") or spec.get("jobTemplate", {}).get("spec")
+    pod = spec.get("template", {}).get("spec")
     if not pod:
         return []
     problems = []
