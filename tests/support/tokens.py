@@ -52,7 +52,7 @@ async def test_issuer() -> AsyncIterator[TestIssuer]:
 
     @app.get("/.well-known/jwks.json")
     async def jwks() -> dict[str, object]:
-        return KeySet([issuer.key]).as_dict(private=False)
+        return dict(KeySet([issuer.key]).as_dict(private=False))
 
     async with serving(app) as base:
         issuer.jwks_url = f"{base}/.well-known/jwks.json"

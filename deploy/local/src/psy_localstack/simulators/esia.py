@@ -1,4 +1,4 @@
-"""ESIA (Госуслуги) simulator: the OAuth 2.0 / OIDC endpoints and person reads, over the demo people.
+"""ESIA (Госуслуги) simulator: OAuth 2.0 / OIDC endpoints and person reads over the demo people.
 
 Paths as ESIA's own: /aas/oauth2/ac (authorize), /aas/oauth2/te (token), /aas/oauth2/jwks (the
 simulator's signing key; real ESIA publishes a GOST certificate instead), /rs/prns/{oid},
@@ -39,6 +39,17 @@ _KEY = RSAKey.generate_key(2048, {"kid": uuid.uuid4().hex, "alg": "RS256", "use"
 _codes: dict[str, dict[str, object]] = {}
 _tokens: dict[str, tuple[str, float]] = {}  # access token → (oid or "client:<id>", expires)
 SYSTEM = "client:"
+
+
+def _forget_expired() -> None:
+    """Keeps a long-running simulator's memory flat."""
+    now = time.time()
+    for token, (_, expires) in list(_tokens.items()):
+        if expires < now:
+            del _tokens[token]
+    for code, grant in list(_codes.items()):
+        if float(grant["expires"]) < now:  # type: ignore[arg-type]
+            del _codes[code]
 
 
 def _error(status: int, error: str, description: str) -> JSONResponse:
@@ -110,6 +121,7 @@ def _chooser(request: Request) -> str:
 
 
 def _issue_access(subject: str) -> str:
+    _forget_expired()
     token = secrets.token_urlsafe(32)
     _tokens[token] = (subject, time.time() + TOKEN_TTL)
     return token
@@ -178,7 +190,7 @@ async def token(
 
 @router.get("/aas/oauth2/jwks")
 async def jwks() -> dict[str, object]:
-    return KeySet([_KEY]).as_dict(private=False)
+    return dict(KeySet([_KEY]).as_dict(private=False))
 
 
 def _caller(authorization: str | None, oid: str) -> JSONResponse | None:

@@ -25,6 +25,17 @@ _codes: dict[str, dict[str, object]] = {}
 _tokens: dict[str, tuple[str, float]] = {}  # access token → (VK user id, expires)
 
 
+def _forget_expired() -> None:
+    """Keeps a long-running simulator's memory flat."""
+    now = time.time()
+    for token, (_, expires) in list(_tokens.items()):
+        if expires < now:
+            del _tokens[token]
+    for code, grant in list(_codes.items()):
+        if float(grant["expires"]) < now:  # type: ignore[arg-type]
+            del _codes[code]
+
+
 def _error(status: int, error: str, description: str) -> JSONResponse:
     return JSONResponse({"error": error, "error_description": description}, status_code=status)
 
@@ -101,15 +112,17 @@ async def token(
     )
     if challenge != grant["challenge"]:
         return _error(400, "invalid_grant", "PKCE verification failed")
+    _forget_expired()
     access = secrets.token_urlsafe(32)
-    _tokens[access] = (str(grant["user_id"]), time.time() + TOKEN_TTL)
+    user = str(grant["user_id"])
+    _tokens[access] = (user, time.time() + TOKEN_TTL)
     return JSONResponse(
         {
             "access_token": access,
             "refresh_token": secrets.token_urlsafe(32),
             "token_type": "Bearer",
             "expires_in": TOKEN_TTL,
-            "user_id": int(grant["user_id"]) if str(grant["user_id"]).isdigit() else grant["user_id"],
+            "user_id": int(user) if user.isdigit() else user,  # VK sends a number
             "state": state,
             "scope": "vkid.personal_info",
         }
