@@ -66,19 +66,32 @@ async def stage(
     session: AsyncSession, outbox: Table, data: BaseModel, subject: object
 ) -> CloudEvent:
     """Write `data` as an event to the outbox inside the caller's transaction."""
-    event = new_event(data, str(subject))
+    return (await stage_many(session, outbox, [(data, subject)]))[0]
+
+
+async def stage_many(
+    session: AsyncSession, outbox: Table, items: list[tuple[BaseModel, object]]
+) -> list[CloudEvent]:
+    """`stage` for many (data, subject) pairs: one executemany and one NOTIFY."""
+    events = [new_event(data, str(subject)) for data, subject in items]
+    if not events:
+        return events
     await session.execute(
-        outbox.insert().values(
-            event_id=event.id,
-            topic=topic_of(event.type),
-            key=event.subject,
-            lane=lane_of(event.subject),
-            payload=event.to_json(),
-        )
+        outbox.insert(),
+        [
+            {
+                "event_id": e.id,
+                "topic": topic_of(e.type),
+                "key": e.subject,
+                "lane": lane_of(e.subject),
+                "payload": e.to_json(),
+            }
+            for e in events
+        ],
     )
     # Delivered on commit to every relay listening on this database: no polling delay.
     await session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
-    return event
+    return events
 
 
 class OutboxRelay:
