@@ -1,0 +1,91 @@
+"""Browser tests against the whole local stack, as `python3 deploy/local/stack.py up` starts it.
+
+Nothing here starts or stops anything: when the stack is not up the tests fail and say how to
+start it. The browser is Debian's Chromium driven by Playwright (never `playwright install`).
+Screenshots of every step land in test-artifacts/e2e/<test>/.
+"""
+
+import os
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from tests.e2e.flows import Shots, Stack
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts" / "e2e"
+CHROMIUM = os.environ.get("E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def stack() -> Stack:
+    """Fails (never skips) with what to do when a part of the stack is not answering."""
+    found = Stack.from_env()
+    down = []
+    for name, url in found.health_urls().items():
+        try:
+            ok = httpx.get(url, timeout=5).status_code == 200
+        except httpx.HTTPError:
+            ok = False
+        if not ok:
+            down.append(f"{name} ({url})")
+    if down:
+        pytest.fail(
+            "The e2e tests need the whole local stack, but these do not answer: "
+            + ", ".join(down)
+            + ". Start it with `python3 deploy/local/stack.py up` (or `make up`).",
+            pytrace=False,
+        )
+    return found
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield chromium
+        await chromium.close()
+
+
+@pytest.fixture
+async def new_context(browser: Browser) -> AsyncIterator:  # type: ignore[type-arg]
+    """A fresh browser profile per person (its own cookies): `await new_context()`."""
+    contexts: list[BrowserContext] = []
+
+    async def make(width: int = 1100, height: int = 900) -> BrowserContext:
+        context = await browser.new_context(
+            viewport={"width": width, "height": height}, locale="ru-RU"
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+def shots(request: pytest.FixtureRequest) -> Shots:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    return Shots(ARTIFACTS / name)
+
+
+@pytest.fixture
+async def page(new_context) -> Page:  # type: ignore[no-untyped-def]
+    context = await new_context()
+    return await context.new_page()
