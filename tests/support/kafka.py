@@ -81,3 +81,45 @@ async def wait_until(predicate, timeout: float = 30, interval: float = 0.1):  # 
         if time.monotonic() > deadline:
             raise AssertionError(f"condition not met within {timeout}s")
         await asyncio.sleep(interval)
+
+
+class TopicWatcher:
+    """Collects everything on a topic from the start, in the background, while a test acts."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self.received: list[Received] = []
+        self._consumer = AIOKafkaConsumer(
+            topic,
+            bootstrap_servers=bootstrap,
+            group_id=f"test-watch-{uuid.uuid4().hex[:8]}",
+            auto_offset_reset="earliest",
+            enable_auto_commit=False,
+        )
+        self._task: asyncio.Task[None] | None = None
+
+    async def __aenter__(self) -> "TopicWatcher":
+        await self._consumer.start()
+        self._task = asyncio.create_task(self._collect())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        await self._consumer.stop()
+
+    async def _collect(self) -> None:
+        async for r in self._consumer:
+            self.received.append(
+                Received(
+                    key=r.key.decode() if r.key else None,
+                    value=r.value,
+                    headers={k: v.decode() for k, v in (r.headers or ())},
+                    partition=r.partition,
+                    offset=r.offset,
+                )
+            )
+
+    async def wait_for(self, count: int, timeout: float = 60) -> list[Received]:
+        await wait_until(lambda: len(self.received) >= count, timeout=timeout)
+        return self.received

@@ -123,6 +123,7 @@ class ServiceRuntime:
         self._tasks.clear()
         if self.relay is not None:
             await self.relay.stop()
+            log.info("%s stopped: consumers closed, outbox flushed", self.name)
         if self.redis is not None:
             await self.redis.aclose()
         await self.db.close()
