@@ -460,7 +460,8 @@ def up() -> None:
     demo = ROOT / "deploy/local/src/psy_localstack/demo_load.py"
     if demo.exists():
         say("loading demo data…")
-        run([venv_python(), "-m", "psy_localstack.demo_load"])
+        catalog_env = service_env("catalog", SERVICES["catalog"])
+        run([venv_python(), "-m", "psy_localstack.demo_load"], env={**os.environ, **catalog_env})
     status()
     if "portal" in {p.name for p in service_procs()}:
         say(
