@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ["booking", "fanout", "burst", "search", "memory", "email"]
+SCENARIOS = ["booking", "fanout", "burst", "search", "memory", "mail"]
 
 
 def machine() -> str:
