@@ -40,7 +40,8 @@ def _is_transient(exc: BaseException) -> bool:
 
 
 def make_broker(bootstrap_servers: str, client_id: str) -> KafkaBroker:
-    return KafkaBroker(bootstrap_servers, client_id=client_id, logger=log)
+    # Per-message "Received/Processed" lines at DEBUG: the effects log what matters.
+    return KafkaBroker(bootstrap_servers, client_id=client_id, logger=log, log_level=logging.DEBUG)
 
 
 class EventConsumers:
@@ -74,7 +75,9 @@ class EventConsumers:
 
         self.broker.subscriber(
             full_topic,
-            group_id=group,
+            # One Kafka group per (service, topic): members reading different topics never wait
+            # on each other's rebalances. `group` stays the logical name (DLQ, processed ids).
+            group_id=f"{group}.{topic}",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             title=f"{group}:{topic}",

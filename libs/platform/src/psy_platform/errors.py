@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 
@@ -39,6 +40,15 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body("validation_error", "Проверьте введённые данные.", fields=fields),
             status_code=422,
+        )
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:
+        # Every database connection stayed busy: nothing was written, a retry is safe.
+        return JSONResponse(
+            error_body("service_busy", "Сервис перегружен. Повторите через минуту."),
+            status_code=503,
+            headers={"Retry-After": "5"},
         )
 
     @app.exception_handler(HTTPException)

@@ -35,7 +35,7 @@ class ServiceRuntime:
     ) -> None:
         self.name = name
         self.settings = settings
-        self.db = Database(settings.database_url)
+        self.db = Database(settings.database_url, pool_size=settings.database_pool_size)
         self.broker = make_broker(settings.kafka_bootstrap_servers, client_id=f"psy-{name}")
         self.consumers = (
             EventConsumers(

@@ -15,6 +15,7 @@ class ServiceSettings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy"
+    database_pool_size: int = 10
     kafka_bootstrap_servers: str = "127.0.0.1:59092"
     # Prepended to every topic name: lets a test run, or a shared cluster, keep its own topics.
     kafka_topic_prefix: str = ""
