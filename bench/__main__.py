@@ -23,11 +23,15 @@ SCENARIOS = ["booking", "fanout", "burst", "search", "memory", "mail"]
 def machine() -> str:
     def version(cmd: list[str]) -> str:
         try:
-            return subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+            return (
+                subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[0]
+            )
         except (OSError, IndexError):
             return "?"
 
-    mem_kb = int(next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal")))
+    mem_kb = int(
+        next(line.split()[1] for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    )
     return "\n".join(
         [
             f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",

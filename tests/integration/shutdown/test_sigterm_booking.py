@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
-
 from psy_contracts import new_event, topics
 from psy_contracts.events.catalog import PsychologistPublished, SlotOpened
 from psy_contracts.events.identity import AccountRegistered
+
 from tests.support.kafka import TopicWatcher, create_topics, wait_until
 from tests.support.process import ServiceProcess
 
@@ -48,24 +48,53 @@ async def test_booking_drains_on_sigterm_and_retries_make_each_booking_once(
         published += 1
 
     psychologist = uuid.uuid4()
-    await publish(AccountRegistered(account_id=psychologist, role="psychologist",
-                                    full_name="Иванова Мария Петровна",
-                                    timezone="Europe/Samara"), psychologist)
-    await publish(PsychologistPublished(
-        psychologist_id=psychologist, full_name="Иванова Мария Петровна", school="Школа № 1",
-        region="Самарская область", timezone="Europe/Samara", formats=["video"],
-        topics=["anxiety"]), psychologist)
+    await publish(
+        AccountRegistered(
+            account_id=psychologist,
+            role="psychologist",
+            full_name="Иванова Мария Петровна",
+            timezone="Europe/Samara",
+        ),
+        psychologist,
+    )
+    await publish(
+        PsychologistPublished(
+            psychologist_id=psychologist,
+            full_name="Иванова Мария Петровна",
+            school="Школа № 1",
+            region="Самарская область",
+            timezone="Europe/Samara",
+            formats=["video"],
+            topics=["anxiety"],
+        ),
+        psychologist,
+    )
     tomorrow = datetime.now(UTC).replace(second=0, microsecond=0) + timedelta(days=1)
     requests = []
     for i in range(BOOKINGS):
         parent, slot = uuid.uuid4(), uuid.uuid4()
-        await publish(AccountRegistered(account_id=parent, role="parent", full_name="Родитель",
-                                        timezone="Europe/Samara", birth_date=date(1985, 1, 1)),
-                      parent)
+        await publish(
+            AccountRegistered(
+                account_id=parent,
+                role="parent",
+                full_name="Родитель",
+                timezone="Europe/Samara",
+                birth_date=date(1985, 1, 1),
+            ),
+            parent,
+        )
         starts = tomorrow + timedelta(hours=i)
-        await publish(SlotOpened(slot_id=slot, psychologist_id=psychologist, starts_at=starts,
-                                 ends_at=starts + timedelta(minutes=50),
-                                 timezone="Europe/Samara", formats=["video"]), slot)
+        await publish(
+            SlotOpened(
+                slot_id=slot,
+                psychologist_id=psychologist,
+                starts_at=starts,
+                ends_at=starts + timedelta(minutes=50),
+                timezone="Europe/Samara",
+                formats=["video"],
+            ),
+            slot,
+        )
         requests.append((issuer.headers(parent, "parent"), slot, uuid.uuid4().hex))
     await producer.flush()
 
@@ -81,8 +110,9 @@ async def test_booking_drains_on_sigterm_and_retries_make_each_booking_once(
     async def book(client: httpx.AsyncClient, headers, slot, key) -> httpx.Response | None:  # type: ignore[no-untyped-def]
         body = {"slot_id": str(slot), "format": "video", "topics": ["anxiety"]}
         try:
-            return await client.post(f"{service.url}/bookings", json=body,
-                                     headers={**headers, "Idempotency-Key": key})
+            return await client.post(
+                f"{service.url}/bookings", json=body, headers={**headers, "Idempotency-Key": key}
+            )
         except httpx.TransportError:
             return None  # the process went away mid-request: the client will retry
 

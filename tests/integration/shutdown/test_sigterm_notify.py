@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import httpx
 from aiokafka import AIOKafkaProducer
-
 from psy_contracts import new_event, topics
 from psy_contracts.events.booking import BookingCreated
 from psy_contracts.events.identity import AccountRegistered
+
 from tests.support.kafka import create_topics, wait_until
 from tests.support.process import ServiceProcess
 
@@ -59,9 +59,18 @@ async def test_notify_drains_on_sigterm_and_sends_each_email_once(
         for i in range(BOOKINGS):
             client, psychologist = uuid.uuid4(), uuid.uuid4()
             for who, role in ((client, "parent"), (psychologist, "psychologist")):
-                await publish(topics.IDENTITY, AccountRegistered(
-                    account_id=who, role=role, full_name=f"Тест {i}", email=f"{who}{domain}",
-                    region="Самарская область", timezone="Europe/Samara"), who)
+                await publish(
+                    topics.IDENTITY,
+                    AccountRegistered(
+                        account_id=who,
+                        role=role,
+                        full_name=f"Тест {i}",
+                        email=f"{who}{domain}",
+                        region="Самарская область",
+                        timezone="Europe/Samara",
+                    ),
+                    who,
+                )
             people.append((client, psychologist))
         await producer.flush()
 
@@ -75,11 +84,24 @@ async def test_notify_drains_on_sigterm_and_sends_each_email_once(
         await wait_until(contacts_known, timeout=60)
         for client, psychologist in people:
             booking = uuid.uuid4()
-            await publish(topics.BOOKING, BookingCreated(
-                booking_id=booking, slot_id=uuid.uuid4(), psychologist_id=psychologist,
-                booked_by=client, participant_id=client, participant_kind="self",
-                format="video", topics=["anxiety"], comment=None, starts_at=starts,
-                ends_at=starts + timedelta(minutes=50), timezone="Europe/Samara"), booking)
+            await publish(
+                topics.BOOKING,
+                BookingCreated(
+                    booking_id=booking,
+                    slot_id=uuid.uuid4(),
+                    psychologist_id=psychologist,
+                    booked_by=client,
+                    participant_id=client,
+                    participant_kind="self",
+                    format="video",
+                    topics=["anxiety"],
+                    comment=None,
+                    starts_at=starts,
+                    ends_at=starts + timedelta(minutes=50),
+                    timezone="Europe/Samara",
+                ),
+                booking,
+            )
         await producer.flush()
         await wait_until(lambda: sink_recipients(infra.smtp_sink_url, domain), timeout=60)
         exit_code = await service.terminate()  # mid-load: some e-mails are out, most are not
