@@ -18,7 +18,7 @@ logs:          ## make logs NAME=booking
 infra:         ## Kafka, PostgreSQL, Redis and the SMTP sink only
 	$(STACK) infra
 
-test: infra    ## every test layer against real Kafka, PostgreSQL, Redis and SMTP
+test: up       ## every test layer (unit, integration, browser e2e) against the running stack
 	uv run pytest $(PYTEST_ARGS)
 
 test-unit:

@@ -34,9 +34,9 @@ import asyncpg
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:55432/postgres")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:59092")
-REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:56379/0")
+ADMIN_URL = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:15432/postgres")
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
+REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:16379/0")
 TOPIC = "bench-topic"
 
 

@@ -42,8 +42,8 @@ from psy_sessions.links import JoinLinks
 from psy_sessions.room_opener import RoomOpener
 from psy_sessions.rooms import SferumRooms
 
-PG_ADMIN = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:55432/postgres")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:59092")
+PG_ADMIN = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:15432/postgres")
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
 OUT = Path(__file__).parent / "out" / "burst.md"
 PARTITIONS = 6
 

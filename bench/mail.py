@@ -125,7 +125,7 @@ async def main(quick: bool = False, total: int = 1000, batch: int = 50) -> str:
     """The harness entry point (bench/__main__.py): returns the Markdown section."""
     if quick:
         total = 50
-    admin = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:55432/postgres")
+    admin = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:15432/postgres")
     sink_url = os.environ.get("SMTP_SINK_URL", "http://127.0.0.1:8025")
     run = uuid.uuid4().hex[:8]
     name = f"bench_notify_{run}"

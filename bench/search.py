@@ -37,8 +37,8 @@ from psy_catalog.search import SearchFilters, run_search
 from psy_localstack import demo
 
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:55432/postgres")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:59092")
+ADMIN_URL = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:15432/postgres")
+KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
 RUNS, WARMUP = 300, 30
 
 

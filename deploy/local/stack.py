@@ -32,9 +32,11 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "psy-st
 KAFKA_VERSION = "4.3.0"
 KAFKA_LIB = CACHE / f"kafka-{KAFKA_VERSION}" / "lib"
 
-PG_PORT = int(os.environ.get("PSY_PG_PORT", "55432"))
-REDIS_PORT = int(os.environ.get("PSY_REDIS_PORT", "56379"))
-KAFKA_PORT = int(os.environ.get("PSY_KAFKA_PORT", "59092"))
+# Below Linux's ephemeral range (32768-60999): a client retrying a port in that range while its
+# server is down can connect to itself and then hold the port the server needs to bind again.
+PG_PORT = int(os.environ.get("PSY_PG_PORT", "15432"))
+REDIS_PORT = int(os.environ.get("PSY_REDIS_PORT", "16379"))
+KAFKA_PORT = int(os.environ.get("PSY_KAFKA_PORT", "19092"))
 SMTP_PORT, SMTP_HTTP_PORT, SIMULATORS_PORT = 1025, 8025, 8009
 SERVICES = {  # name: port, in start order
     "identity": 8001,

@@ -125,7 +125,7 @@ def document(services: list[str], title: str) -> dict[str, Any]:
         "defaultContentType": CONTENT_TYPE,
         "servers": {
             "local": {
-                "host": "127.0.0.1:59092",
+                "host": "127.0.0.1:19092",
                 "protocol": "kafka",
                 "description": "The local stack (`make up`); production addresses are issued "
                 "with access.",

@@ -76,7 +76,7 @@ async def consume(bootstrap: str, topic: str, group: str, max_events: int | None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Print booking events")
-    parser.add_argument("--bootstrap", default="127.0.0.1:59092")
+    parser.add_argument("--bootstrap", default="127.0.0.1:19092")
     parser.add_argument("--topic", default=BOOKING)
     parser.add_argument("--group", default="example-booking-printer")
     parser.add_argument("--max-events", type=int, help="stop after printing this many")

@@ -61,9 +61,20 @@ async def browser() -> AsyncIterator[Browser]:
         await chromium.close()
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
+    report = yield
+    if report.when == "call":
+        item.failed_in_call = report.failed  # type: ignore[attr-defined]
+    return report
+
+
 @pytest.fixture
-async def new_context(browser: Browser) -> AsyncIterator:  # type: ignore[type-arg]
-    """A fresh browser profile per person (its own cookies): `await new_context()`."""
+async def new_context(  # type: ignore[type-arg]
+    browser: Browser, request: pytest.FixtureRequest
+) -> AsyncIterator:
+    """A fresh browser profile per person (its own cookies): `await new_context()`.
+    When the test fails, every open page is saved as it was, next to the step screenshots."""
     contexts: list[BrowserContext] = []
 
     async def make(width: int = 1100, height: int = 900) -> BrowserContext:
@@ -75,6 +86,12 @@ async def new_context(browser: Browser) -> AsyncIterator:  # type: ignore[type-a
         return context
 
     yield make
+    if getattr(request.node, "failed_in_call", False):
+        folder = ARTIFACTS / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+        folder.mkdir(parents=True, exist_ok=True)
+        for i, context in enumerate(contexts):
+            for j, open_page in enumerate(context.pages):
+                await open_page.screenshot(path=str(folder / f"failed-{i}-{j}.png"), full_page=True)
     for context in contexts:
         await context.close()
 

@@ -65,7 +65,7 @@ async def test_join_through_the_button_is_recorded(new_context, stack: Stack, sh
     await hold_slot(page, stack, str(psychologist.id), slot_id)
     await page.get_by_role("radio", name="Видео").check()
     await page.locator("input[name=topics]").first.check()
-    await page.get_by_label(re.compile(r"^Я")).check()
+    await page.get_by_role("radio", name=re.compile(r"^Я")).check()
     booking = await submit_booking(page)
     await page.get_by_role("link", name="Хорошо").click()
 

@@ -14,12 +14,12 @@ class ServiceSettings(BaseSettings):
     env: Literal["development", "test", "production"] = "development"
     host: str = "127.0.0.1"
     port: int = 8000
-    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy"
+    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:15432/psy"
     database_pool_size: int = 10
-    kafka_bootstrap_servers: str = "127.0.0.1:59092"
+    kafka_bootstrap_servers: str = "127.0.0.1:19092"
     # Prepended to every topic name: lets a test run, or a shared cluster, keep its own topics.
     kafka_topic_prefix: str = ""
-    redis_url: str = "redis://127.0.0.1:56379/0"
+    redis_url: str = "redis://127.0.0.1:16379/0"
     jwks_url: str = "http://127.0.0.1:8001/.well-known/jwks.json"
     jwt_issuer: str = "psy-identity"
     jwt_audience: str = "psy"

@@ -7,7 +7,7 @@ class BookingSettings(ServiceSettings):
     model_config = settings_config("BOOKING_")
 
     port: int = 8003
-    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy_booking"
+    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:15432/psy_booking"
 
     hold_seconds: int = 600  # how long step 5 («Данные консультации») keeps the slot for the user
     min_lead_minutes: int = 5  # a same-day slot is real help: book up to 5 minutes before start

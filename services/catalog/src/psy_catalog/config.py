@@ -7,7 +7,7 @@ class CatalogSettings(ServiceSettings):
     model_config = settings_config("CATALOG_")
 
     port: int = 8002
-    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy_catalog"
+    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:15432/psy_catalog"
     # Slots are generated from weekly rules this many local days ahead (the booking window).
     booking_window_days: int = 30
     # The generation worker runs at start and then every so often (idempotent).

@@ -7,7 +7,7 @@ class IdentitySettings(ServiceSettings):
     model_config = settings_config("IDENTITY_")
 
     port: int = 8001
-    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy_identity"
+    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:15432/psy_identity"
     # Where identity itself is reachable by browsers (ESIA and VK ID redirect back here).
     public_url: str = "http://127.0.0.1:8001"
 

@@ -7,7 +7,7 @@ class NotifySettings(ServiceSettings):
     model_config = settings_config("NOTIFY_")
 
     port: int = 8004
-    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy_notify"
+    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:15432/psy_notify"
 
     # SMTP: the local stack's sink by default; production sets a relay with STARTTLS or TLS + auth.
     smtp_host: str = "127.0.0.1"

@@ -12,7 +12,7 @@ class SessionsSettings(ServiceSettings):
     model_config = settings_config("SESSIONS_")
 
     port: int = 8005
-    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:55432/psy_sessions"
+    database_url: str = "postgresql+asyncpg://psy@127.0.0.1:15432/psy_sessions"
     # Where participants reach this service: the e-mailed join links point here.
     public_url: str = "http://127.0.0.1:8005"
     # Signs the per-participant join links; a leaked secret lets anyone forge a join.
