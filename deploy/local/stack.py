@@ -46,7 +46,11 @@ SERVICES = {  # name: port, in start order
     "sessions": 8005,
     "portal": 8000,
 }
-APT_PACKAGES = {"redis-server": "redis-server", "postgresql": "/usr/lib/postgresql"}
+APT_PACKAGES = {  # package: what shows it is installed
+    "redis-server": "redis-server",
+    "postgresql": "/usr/lib/postgresql",
+    "chromium": "/usr/bin/chromium",  # the browser the e2e tests drive (never a downloaded one)
+}
 
 
 def say(msg: str) -> None:
@@ -466,10 +470,24 @@ def up() -> None:
         run([venv_python(), "-m", "psy_localstack.demo_load"], env={**os.environ, **catalog_env})
     status()
     if "portal" in {p.name for p in service_procs()}:
+        say(f"portal: http://127.0.0.1:{SERVICES['portal']}/")
+        say("demo logins (press «Войти через Госуслуги», then pick the person on the simulator):")
+        for who in DEMO_LOGINS:
+            print(f"    {who}")
         say(
-            f"portal: http://127.0.0.1:{SERVICES['portal']}/  (demo logins: "
-            f"http://127.0.0.1:{SIMULATORS_PORT}/demo/people)"
+            f"all demo people: http://127.0.0.1:{SIMULATORS_PORT}/demo/people; "
+            f"e-mails: http://127.0.0.1:{SMTP_HTTP_PORT}/messages"
         )
+
+
+DEMO_LOGINS = (
+    "1000001  Петрова Анна Сергеевна: parent; children 1000011 (under 14) and 1000012 (16)",
+    "1000012  Петрова Алиса Андреевна: child of 16, books for herself once linked",
+    "1000002  Соколов Дмитрий Иванович: parent without children",
+    "2000001  Иванова Мария Петровна: psychologist, Samara (Europe/Samara)",
+    "2000003  Иванов Пётр Алексеевич: psychologist, Vladivostok (Asia/Vladivostok)",
+    "1000090  Васильева Елена Викторовна: regional administrator, Samara",
+)
 
 
 def all_procs() -> list[object]:
@@ -502,7 +520,7 @@ def status() -> None:
     rows += [
         (
             p.name,
-            f"http://127.0.0.1:{SERVICES[p.name]}/docs",
+            f"http://127.0.0.1:{SERVICES[p.name]}/" + ("" if p.name == "portal" else "docs"),
             http_ok(f"http://127.0.0.1:{SERVICES[p.name]}/healthz"),
         )
         for p in service_procs()
