@@ -10,11 +10,15 @@ import time
 from pathlib import Path
 
 import asyncpg
-from alembic import command, context
+from alembic import command, context, op
 from alembic.config import Config
 from sqlalchemy import MetaData, pool
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import async_engine_from_config
+
+from psy_platform.db import new_metadata
+from psy_platform.outbox import outbox_table
+from psy_platform.processed import processed_table
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +43,15 @@ def run_env(metadata: MetaData) -> None:
         await engine.dispose()
 
     asyncio.run(run())
+
+
+def create_platform_tables() -> None:
+    """In a service's first migration: the outbox and processed-event tables, exactly as
+    psy_platform defines them, so no service spells them out again."""
+    metadata = new_metadata()
+    outbox_table(metadata)
+    processed_table(metadata)
+    metadata.create_all(op.get_bind())
 
 
 async def _ensure_database(url: str, wait_seconds: float) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from psy_platform.migrations import create_platform_tables
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0001"
@@ -30,32 +31,7 @@ def upgrade() -> None:
         "DO $$ BEGIN EXECUTE format("
         "'ALTER DATABASE %I SET plan_cache_mode = force_custom_plan', current_database()); END $$"
     )
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("lane", sa.SmallInteger(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.Column("sent_at", TZ, nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
-        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
-    )
-    op.create_index(
-        "ix_outbox_pending",
-        "outbox",
-        ["lane", "id"],
-        postgresql_where=sa.text("sent_at IS NULL"),
-    )
-    op.create_table(
-        "processed_event",
-        sa.Column("consumer_group", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("handled_at", TZ, server_default=sa.func.now(), nullable=False),
-        sa.PrimaryKeyConstraint("consumer_group", "event_id", name="pk_processed_event"),
-    )
+    create_platform_tables()
     op.create_table(
         "psychologist",
         sa.Column("id", sa.Uuid(), nullable=False),

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from psy_platform.migrations import create_platform_tables
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -105,32 +106,7 @@ def upgrade() -> None:
         sa.Column("retired_at", sa.DateTime(timezone=True)),
         sa.PrimaryKeyConstraint("kid", name="pk_signing_key"),
     )
-    op.create_table(
-        "outbox",
-        sa.Column("id", sa.BigInteger(), autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("topic", sa.Text(), nullable=False),
-        sa.Column("key", sa.Text(), nullable=False),
-        sa.Column("lane", sa.SmallInteger(), nullable=False),
-        sa.Column("payload", sa.LargeBinary(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
-        sa.Column("sent_at", sa.DateTime(timezone=True)),
-        sa.PrimaryKeyConstraint("id", name="pk_outbox"),
-        sa.UniqueConstraint("event_id", name="uq_outbox_event_id"),
-    )
-    op.create_index(
-        "ix_outbox_pending",
-        "outbox",
-        ["lane", "id"],
-        postgresql_where=sa.text("sent_at IS NULL"),
-    )
-    op.create_table(
-        "processed_event",
-        sa.Column("consumer_group", sa.Text(), nullable=False),
-        sa.Column("event_id", sa.Uuid(), nullable=False),
-        sa.Column("handled_at", sa.DateTime(timezone=True), server_default=NOW, nullable=False),
-        sa.PrimaryKeyConstraint("consumer_group", "event_id", name="pk_processed_event"),
-    )
+    create_platform_tables()
 
 
 def downgrade() -> None:
