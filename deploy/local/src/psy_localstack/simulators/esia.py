@@ -23,6 +23,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, RSAKey
 
 from psy_localstack import demo
+from psy_localstack.simulators.oauth_common import forget_expired, oauth_error, redirect_with
 
 router = APIRouter()
 
@@ -42,23 +43,7 @@ SYSTEM = "client:"
 
 
 def _forget_expired() -> None:
-    """Keeps a long-running simulator's memory flat."""
-    now = time.time()
-    for token, (_, expires) in list(_tokens.items()):
-        if expires < now:
-            del _tokens[token]
-    for code, grant in list(_codes.items()):
-        if float(grant["expires"]) < now:  # type: ignore[arg-type]
-            del _codes[code]
-
-
-def _error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
-
-
-def _redirect(redirect_uri: str, **params: str) -> RedirectResponse:
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(params)}", status_code=302)
+    forget_expired(_tokens, _codes)
 
 
 def _person(oid: str) -> demo.Person | None:
@@ -79,18 +64,18 @@ async def authorize(
     login_hint: str | None = None,
 ) -> HTMLResponse | JSONResponse | RedirectResponse:
     if client_id not in CLIENTS or not redirect_uri.startswith(("http://", "https://")):
-        return _error(400, "invalid_client", "unknown client_id or bad redirect_uri")
+        return oauth_error(400, "invalid_client", "unknown client_id or bad redirect_uri")
     if response_type != "code" or "openid" not in scope.split():
-        return _redirect(redirect_uri, error="invalid_request", state=state)
+        return redirect_with(redirect_uri, error="invalid_request", state=state)
     if not state or not nonce or not code_challenge or code_challenge_method != "S256":
-        return _redirect(
+        return redirect_with(
             redirect_uri, error="invalid_request", error_description="state, nonce, PKCE S256"
         )
     if login_hint is None:
         return HTMLResponse(_chooser(request))
     person = _person(login_hint)
     if person is None:
-        return _redirect(redirect_uri, error="access_denied", state=state)
+        return redirect_with(redirect_uri, error="access_denied", state=state)
     code = secrets.token_urlsafe(24)
     _codes[code] = {
         "oid": person.oid,
@@ -100,7 +85,7 @@ async def authorize(
         "nonce": nonce,
         "expires": time.time() + CODE_TTL,
     }
-    return _redirect(redirect_uri, code=code, state=state)
+    return redirect_with(redirect_uri, code=code, state=state)
 
 
 def _chooser(request: Request) -> str:
@@ -138,7 +123,7 @@ async def token(
     code_verifier: Annotated[str, Form()] = "",
 ) -> JSONResponse:
     if CLIENTS.get(client_id) is None or CLIENTS[client_id] != client_secret:
-        return _error(401, "invalid_client", "client authentication failed")
+        return oauth_error(401, "invalid_client", "client authentication failed")
     if grant_type == "client_credentials":
         return JSONResponse(
             {
@@ -148,19 +133,19 @@ async def token(
             }
         )
     if grant_type != "authorization_code":
-        return _error(400, "unsupported_grant_type", grant_type)
+        return oauth_error(400, "unsupported_grant_type", grant_type)
     grant = _codes.pop(code, None)  # single use, even when the rest is wrong
     if grant is None or float(grant["expires"]) < time.time():  # type: ignore[arg-type]
-        return _error(400, "invalid_grant", "unknown, used or expired code")
+        return oauth_error(400, "invalid_grant", "unknown, used or expired code")
     if grant["client_id"] != client_id or grant["redirect_uri"] != redirect_uri:
-        return _error(400, "invalid_grant", "client_id or redirect_uri mismatch")
+        return oauth_error(400, "invalid_grant", "client_id or redirect_uri mismatch")
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest())
         .rstrip(b"=")
         .decode()
     )
     if not code_verifier or challenge != grant["challenge"]:
-        return _error(400, "invalid_grant", "PKCE verification failed")
+        return oauth_error(400, "invalid_grant", "PKCE verification failed")
     oid = str(grant["oid"])
     now = int(time.time())
     id_token = jwt.encode(
@@ -198,9 +183,9 @@ def _caller(authorization: str | None, oid: str) -> JSONResponse | None:
     scheme, _, value = (authorization or "").partition(" ")
     subject, expires = _tokens.get(value.strip(), ("", 0.0))
     if scheme.lower() != "bearer" or expires < time.time():
-        return _error(401, "invalid_token", "missing, unknown or expired access token")
+        return oauth_error(401, "invalid_token", "missing, unknown or expired access token")
     if subject != oid and not subject.startswith(SYSTEM):
-        return _error(403, "access_denied", "token of another person")
+        return oauth_error(403, "access_denied", "token of another person")
     return None
 
 
@@ -224,7 +209,7 @@ async def person(
         return refused
     p = _person(oid)
     if p is None:
-        return _error(404, "not_found", "no such person")
+        return oauth_error(404, "not_found", "no such person")
     return {**_record(p), "trusted": True, "email": p.email}
 
 
@@ -237,7 +222,7 @@ async def addresses(
         return refused
     p = _person(oid)
     if p is None:
-        return _error(404, "not_found", "no such person")
+        return oauth_error(404, "not_found", "no such person")
     return {
         "elements": [
             {"type": "PRG", "region": p.region.name, "city": p.region.city, "countryId": "RUS"}
@@ -255,6 +240,6 @@ async def kids(
         return refused
     p = _person(oid)
     if p is None:
-        return _error(404, "not_found", "no such person")
+        return oauth_error(404, "not_found", "no such person")
     children = [c for c in (_person(k) for k in p.children) if c is not None]
     return {"elements": [_record(c) for c in children], "size": len(children)}

@@ -16,6 +16,8 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 
+from psy_localstack.simulators.oauth_common import forget_expired, oauth_error, redirect_with
+
 router = APIRouter()
 
 DEFAULT_USER = "100500"
@@ -26,23 +28,7 @@ _tokens: dict[str, tuple[str, float]] = {}  # access token → (VK user id, expi
 
 
 def _forget_expired() -> None:
-    """Keeps a long-running simulator's memory flat."""
-    now = time.time()
-    for token, (_, expires) in list(_tokens.items()):
-        if expires < now:
-            del _tokens[token]
-    for code, grant in list(_codes.items()):
-        if float(grant["expires"]) < now:  # type: ignore[arg-type]
-            del _codes[code]
-
-
-def _error(status: int, error: str, description: str) -> JSONResponse:
-    return JSONResponse({"error": error, "error_description": description}, status_code=status)
-
-
-def _redirect(redirect_uri: str, **params: str) -> RedirectResponse:
-    separator = "&" if "?" in redirect_uri else "?"
-    return RedirectResponse(f"{redirect_uri}{separator}{urlencode(params)}", status_code=302)
+    forget_expired(_tokens, _codes)
 
 
 @router.get("/authorize", response_model=None)
@@ -59,13 +45,13 @@ async def authorize(
     deny: str = "",
 ) -> HTMLResponse | JSONResponse | RedirectResponse:
     if not client_id or not redirect_uri.startswith(("http://", "https://")):
-        return _error(400, "invalid_client", "client_id and redirect_uri are required")
+        return oauth_error(400, "invalid_client", "client_id and redirect_uri are required")
     if response_type != "code" or not state or not code_challenge:
-        return _redirect(redirect_uri, error="invalid_request", state=state)
+        return redirect_with(redirect_uri, error="invalid_request", state=state)
     if code_challenge_method != "S256":  # OAuth 2.1: plain PKCE is not accepted
-        return _redirect(redirect_uri, error="invalid_request", state=state)
+        return redirect_with(redirect_uri, error="invalid_request", state=state)
     if deny:
-        return _redirect(redirect_uri, error="access_denied", state=state)
+        return redirect_with(redirect_uri, error="access_denied", state=state)
     if auto != "1":
         query = dict(request.query_params)
         allow = html.escape(f"{request.url.path}?{urlencode({**query, 'auto': '1'})}")
@@ -85,7 +71,7 @@ async def authorize(
         "expires": time.time() + CODE_TTL,
     }
     device_id = secrets.token_hex(8)
-    return _redirect(redirect_uri, code=code, state=state, device_id=device_id, type="code_v2")
+    return redirect_with(redirect_uri, code=code, state=state, device_id=device_id, type="code_v2")
 
 
 @router.post("/oauth2/auth", response_model=None)
@@ -99,19 +85,19 @@ async def token(
     state: Annotated[str, Form()] = "",
 ) -> JSONResponse:
     if grant_type != "authorization_code":
-        return _error(400, "unsupported_grant_type", grant_type)
+        return oauth_error(400, "unsupported_grant_type", grant_type)
     grant = _codes.pop(code, None)
     if grant is None or float(grant["expires"]) < time.time():  # type: ignore[arg-type]
-        return _error(400, "invalid_grant", "unknown, used or expired code")
+        return oauth_error(400, "invalid_grant", "unknown, used or expired code")
     if grant["client_id"] != client_id or grant["redirect_uri"] != redirect_uri:
-        return _error(400, "invalid_grant", "client_id or redirect_uri mismatch")
+        return oauth_error(400, "invalid_grant", "client_id or redirect_uri mismatch")
     challenge = (
         base64.urlsafe_b64encode(hashlib.sha256(code_verifier.encode()).digest())
         .rstrip(b"=")
         .decode()
     )
     if challenge != grant["challenge"]:
-        return _error(400, "invalid_grant", "PKCE verification failed")
+        return oauth_error(400, "invalid_grant", "PKCE verification failed")
     _forget_expired()
     access = secrets.token_urlsafe(32)
     user = str(grant["user_id"])
@@ -136,7 +122,7 @@ async def user_info(
 ) -> JSONResponse:
     user, expires = _tokens.get(access_token, ("", 0.0))
     if not client_id or expires < time.time():
-        return _error(401, "invalid_token", "missing, unknown or expired access token")
+        return oauth_error(401, "invalid_token", "missing, unknown or expired access token")
     return JSONResponse(
         {"user": {"user_id": user, "first_name": "Пользователь", "last_name": f"VK {user}"}}
     )
