@@ -249,6 +249,7 @@ class OutboxRelay:
                 async with self._db.engine.connect() as conn:
                     raw = await conn.get_raw_connection()
                     driver = raw.driver_connection
+                    assert driver is not None  # an open asyncpg connection
                     await driver.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
                     await self._stopping.wait()
                     return

@@ -7,7 +7,7 @@ consuming (in-flight messages finish and commit), then flush the relay, then clo
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from typing import Any
 
 from fastapi import FastAPI
@@ -62,7 +62,7 @@ class ServiceRuntime:
         )
         self.redis = connect_redis(settings.redis_url) if use_redis else None
         self.verifier = JwksVerifier(settings.jwks_url, settings.jwt_issuer, settings.jwt_audience)
-        self.workers: list[Callable[[], Awaitable[None]]] = []
+        self.workers: list[Callable[[], Coroutine[Any, Any, None]]] = []
         # Topics this service reads or writes; created at start outside production.
         self.topics: list[str] = []
         self._tasks: list[asyncio.Task[Any]] = []
