@@ -1,7 +1,8 @@
 """Composition root of the sessions service."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import FastAPI
 from psy_contracts import topics
@@ -73,7 +74,7 @@ def create_app(
     return app
 
 
-def _closing(sferum: SferumRooms) -> Callable[[], Awaitable[None]]:
+def _closing(sferum: SferumRooms) -> Callable[[], Coroutine[Any, Any, None]]:
     """A worker that only waits for shutdown, to close the provider's connections then."""
 
     async def close_rooms_client() -> None:
