@@ -5,6 +5,7 @@ start it. The browser is Debian's Chromium driven by Playwright (never `playwrig
 Screenshots of every step land in test-artifacts/e2e/<test>/.
 """
 
+import asyncio
 import os
 import re
 from collections.abc import AsyncIterator
@@ -27,6 +28,19 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# One browser test is a minute or so of clicking; past this it is stuck, not slow.
+TEST_TIMEOUT_SECONDS = 150
+# Closing a page or a profile has no timeout of its own in Playwright.
+CLOSE_TIMEOUT_SECONDS = 15
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    here = Path(__file__).parent
+    for item in items:
+        if item.path.is_relative_to(here) and item.get_closest_marker("timeout") is None:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT_SECONDS))
 
 
 @pytest.fixture(scope="session")
@@ -91,9 +105,17 @@ async def new_context(  # type: ignore[type-arg]
         folder.mkdir(parents=True, exist_ok=True)
         for i, context in enumerate(contexts):
             for j, open_page in enumerate(context.pages):
-                await open_page.screenshot(path=str(folder / f"failed-{i}-{j}.png"), full_page=True)
+                try:
+                    await open_page.screenshot(
+                        path=str(folder / f"failed-{i}-{j}.png"), full_page=True, timeout=10_000
+                    )
+                except Exception as exc:  # a missing picture must not hide the failure
+                    print(f"no screenshot of page {i}-{j}: {exc}")
     for context in contexts:
-        await context.close()
+        try:
+            await asyncio.wait_for(context.close(), CLOSE_TIMEOUT_SECONDS)
+        except TimeoutError:
+            print("a browser profile did not close in time; the browser is closed at the end")
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Locator, Page, expect
 from psy_localstack import demo
 
 T = TypeVar("T")
@@ -60,12 +60,15 @@ class Shots:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self.count = 0
+        self.started = time.monotonic()
         folder.mkdir(parents=True, exist_ok=True)
         for old in folder.glob("*.png"):
             old.unlink()
 
     async def take(self, page: Page, step: str) -> None:
         self.count += 1
+        # Shown with a failure's captured output: which step was reached, and when.
+        print(f"[e2e] {self.count:02d}-{step} at +{time.monotonic() - self.started:.1f}s")
         await page.screenshot(
             path=str(self.folder / f"{self.count:02d}-{step}.png"), full_page=True
         )
@@ -79,14 +82,25 @@ def person(oid: str) -> demo.Person:
 
 async def eventually(check: Callable[[], Awaitable[T | None]], what: str, seconds: float = 45) -> T:
     """Polls a user-visible condition (events travel through Kafka between services)."""
-    deadline = time.monotonic() + seconds
+    assert seconds <= 60, "a browser test waits a minute at most for anything"
+    began = time.monotonic()
+    deadline = began + seconds
     while True:
         result = await check()
         if result:
+            if time.monotonic() - began > 2:
+                print(f"[e2e] waited {time.monotonic() - began:.1f}s for {what}")
             return result
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {seconds:.0f}s: {what}")
         await asyncio.sleep(1)
+
+
+async def submit(page: Page, control: Locator) -> None:
+    """Presses a form's button and waits for the page the form leads to: whatever is read next
+    (an alert, a notice, the address) is read from that page, never from the one before."""
+    async with page.expect_navigation():
+        await control.click()
 
 
 async def log_in(page: Page, stack: Stack, oid: str) -> None:
@@ -116,28 +130,51 @@ async def free_slot_ids(
     return found
 
 
+class SlotTaken(AssertionError):
+    """Someone else holds or has booked the time."""
+
+
+TAKEN = ("другой пользователь", "уже занято")
+
+
 async def hold_slot(page: Page, stack: Stack, psychologist_id: str, slot_id: str) -> None:
     """Шаг 4: press the time on the card; retried while booking has not seen the slot yet."""
 
     async def attempt() -> bool:
         await page.goto(f"{stack.portal}/psychologists/{psychologist_id}")
-        await page.locator(f"button[data-slot='{slot_id}']").click()
-        await page.wait_for_load_state()
+        await submit(page, page.locator(f"button[data-slot='{slot_id}']"))
         if "/book/" in page.url:
             return True
         message = await alert_text(page)
+        if any(s in message for s in TAKEN):
+            raise SlotTaken(f"hold refused: {message}")
         assert any(s in message for s in NOT_YET), f"hold refused: {message}"
         return False
 
     await eventually(attempt, f"a hold on slot {slot_id}")
 
 
+async def hold_one_of(
+    page: Page, stack: Stack, psychologist_id: str, slot_ids: list[str], tries: int = 3
+) -> str:
+    """A hold on the first of these times nobody else holds (a failed run of another test may
+    have left its hold for 10 minutes); returns the slot held."""
+    refusals = []
+    for slot_id in slot_ids[:tries]:
+        try:
+            await hold_slot(page, stack, psychologist_id, slot_id)
+        except SlotTaken as exc:
+            refusals.append(str(exc))
+            continue
+        return slot_id
+    raise AssertionError("; ".join(refusals) or "no free time to hold")
+
+
 async def submit_booking(page: Page) -> str:
     """Шаг 6 «Записаться» → шаг 7 the dialog; returns the booking id from the address."""
 
     async def attempt() -> bool:
-        await page.get_by_role("button", name="Записаться").click()
-        await page.wait_for_load_state()
+        await submit(page, page.get_by_role("button", name="Записаться"))
         if "/book/done/" in page.url:
             return True
         message = await alert_text(page)
@@ -160,12 +197,18 @@ async def cancel_booking(page: Page, stack: Stack, booking_id: str, reason: str)
 
 
 async def cancel_everything(page: Page, stack: Stack) -> None:
-    """Leftovers of an earlier run would hit the 2-active-bookings rule: cancel them."""
+    """Leftovers of an earlier run would hit the 2-active-bookings rule: cancel them.
+    The ids are read first: each cancellation reloads the page (and shifts the rows)."""
     await page.goto(f"{stack.portal}/bookings")
-    for article in await page.locator("article.booking[data-status=confirmed]").all():
-        if await article.locator("summary", has_text="Отменить").count():
-            booking_id = (await article.get_attribute("id") or "").removeprefix("booking-")
-            await cancel_booking(page, stack, booking_id, "Очистка перед автотестом")
+    cancellable = page.locator("article.booking[data-status=confirmed]").filter(
+        has=page.locator("summary", has_text="Отменить")
+    )
+    ids = [
+        (await article.get_attribute("id") or "").removeprefix("booking-")
+        for article in await cancellable.all()
+    ]
+    for booking_id in ids:
+        await cancel_booking(page, stack, booking_id, "Очистка перед автотестом")
 
 
 def local_slot_start(tz: str, minutes_ahead: int) -> datetime:

@@ -10,7 +10,7 @@ from tests.e2e.flows import (
     cancel_booking,
     cancel_everything,
     free_slot_ids,
-    hold_slot,
+    hold_one_of,
     log_in,
     person,
     submit_booking,
@@ -39,7 +39,7 @@ async def test_a_teen_books_for_themself(new_context, stack: Stack, shots: Shots
     )
     assert slots, "the demo psychologist has no free slot"
     await shots.take(teen, "teen-card")
-    await hold_slot(teen, stack, str(PSYCHOLOGIST.id), slots[-1])
+    await hold_one_of(teen, stack, str(PSYCHOLOGIST.id), slots[::-1])
     participants = teen.locator("input[name=participant_id]")
     await expect(participants).to_have_count(1)
     await expect(participants).to_be_checked()

@@ -28,12 +28,12 @@ async def test_a_form_posted_without_the_csrf_token_is_refused(
     )
     assert response.status == 303
     await page.goto(f"{stack.portal}/profile")
-    await page.evaluate(
-        """() => { const f = document.querySelector("form[action='/profile/sferum/unlink'],"
-                    + "form[action='/profile/sferum']");
-                   f.querySelector("input[name=csrf_token]").remove(); f.submit(); }"""
-    )
-    await page.wait_for_load_state()
+    async with page.expect_navigation():
+        await page.evaluate(
+            """() => { const f = document.querySelector("form[action='/profile/sferum/unlink'],"
+                        + "form[action='/profile/sferum']");
+                       f.querySelector("input[name=csrf_token]").remove(); f.submit(); }"""
+        )
     assert "Запрос отклонён" in await page.inner_text("h1")
     await shots.take(page, "csrf-refused")
 

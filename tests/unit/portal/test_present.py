@@ -91,3 +91,15 @@ def test_only_who_booked_who_takes_part_or_the_psychologist_may_change_a_booking
     assert may_change(for_child, "child", "child")
     assert may_change(for_child, "psy", "psychologist")
     assert not may_change(for_child, None, None)
+
+
+def test_the_schedule_window_starts_on_the_psychologists_own_today() -> None:
+    # 22:30 UTC on the 3rd: still the 3rd in UTC, already the 4th in Kaliningrad and Vladivostok.
+    now = datetime(2026, 12, 3, 22, 30, tzinfo=UTC)
+    kaliningrad = present.local_days("Europe/Kaliningrad", now, 30)
+    assert kaliningrad == (date(2026, 12, 4), date(2027, 1, 3))
+    assert present.local_days("Asia/Vladivostok", now, 7)[0] == date(2026, 12, 4)
+    assert present.local_days("Europe/Kaliningrad", now.replace(hour=21), 1) == (
+        date(2026, 12, 3),
+        date(2026, 12, 4),
+    )

@@ -77,7 +77,7 @@ class EventConsumers:
             full_topic,
             # One Kafka group per (service, topic): members reading different topics never wait
             # on each other's rebalances. `group` stays the logical name (DLQ, processed ids).
-            group_id=f"{group}.{topic}",
+            group_id=f"{group}.{full_topic}",
             ack_policy=AckPolicy.NACK_ON_ERROR,
             auto_offset_reset="earliest",
             title=f"{group}:{topic}",

@@ -105,6 +105,13 @@ def local(value: str | datetime, tz_name: str | None) -> datetime:
     return parse_instant(value).astimezone(zone(tz_name))
 
 
+def local_days(tz_name: str | None, now: datetime, days: int) -> tuple[date, date]:
+    """Today and the day `days` later on that zone's calendar: a schedule's days are the
+    psychologist's own, and near midnight the server's date is another one."""
+    today = now.astimezone(zone(tz_name)).date()
+    return today, today + timedelta(days=days)
+
+
 def day_label(day: date) -> str:
     """«среда, 10 декабря»"""
     return f"{_WEEKDAY[day.weekday()]}, {day.day} {_MONTH_GENITIVE[day.month - 1]}"

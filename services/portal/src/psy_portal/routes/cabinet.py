@@ -1,7 +1,7 @@
 """The psychologist's cabinet: today's and upcoming consultations, joining, the schedule."""
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -42,11 +42,8 @@ async def cabinet_page(
     require_psychologist(request)
     me = await api.get("identity", "/me")
     tz = me.get("timezone")
-    today = date.today()
-    window = {
-        "date_from": today.isoformat(),
-        "date_to": (today + timedelta(days=SCHEDULE_DAYS)).isoformat(),
-    }
+    first, last = present.local_days(tz, datetime.now(UTC), SCHEDULE_DAYS)
+    window = {"date_from": first.isoformat(), "date_to": last.isoformat()}
     bookings, slots, topics = await asyncio.gather(
         api.get("booking", "/bookings"),
         api.get("catalog", "/me/slots", params=window),
