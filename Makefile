@@ -1,7 +1,9 @@
 # Entry points named in the README. Everything installs what it needs on first use.
 STACK := python3 deploy/local/stack.py
+# The environment `stack.py` syncs; called directly because a fresh shell may not find `uv` yet.
+PY := .venv/bin/python
 
-.PHONY: up down status logs infra test test-unit lint schemas chart bench
+.PHONY: up down status logs infra deps test test-unit lint schemas chart bench
 
 up:            ## the whole system locally: infrastructure, simulators, services, demo data
 	$(STACK) up
@@ -18,21 +20,24 @@ logs:          ## make logs NAME=booking
 infra:         ## Kafka, PostgreSQL, Redis and the SMTP sink only
 	$(STACK) infra
 
+deps:          ## the Python environment only
+	$(STACK) deps
+
 test: up       ## every test layer (unit, integration, browser e2e) against the running stack
-	uv run pytest $(PYTEST_ARGS)
+	$(PY) -m pytest $(PYTEST_ARGS)
 
-test-unit:
-	uv run pytest tests/unit $(PYTEST_ARGS)
+test-unit: deps
+	$(PY) -m pytest tests/unit $(PYTEST_ARGS)
 
-lint:
-	uv run ruff check . && uv run ruff format --check . && uv run mypy libs services
+lint: deps
+	$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(PY) -m mypy libs services
 
-schemas:       ## re-export the event JSON Schemas and AsyncAPI after changing libs/contracts
-	uv run python -m psy_contracts.schema_export libs/contracts/schemas
-	uv run python docs/asyncapi/generate.py
+schemas: deps  ## re-export the event JSON Schemas and AsyncAPI after changing libs/contracts
+	$(PY) -m psy_contracts.schema_export libs/contracts/schemas
+	$(PY) docs/asyncapi/generate.py
 
-chart:         ## render the Helm chart and validate every manifest offline
-	uv run python deploy/helm/validate.py
+chart: deps    ## render the Helm chart and validate every manifest offline
+	$(PY) deploy/helm/validate.py
 
-bench:
-	uv run python -m bench
+bench: up      ## performance next to same-run baselines, written to bench/RESULTS.md
+	$(PY) -m bench

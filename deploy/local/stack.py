@@ -5,6 +5,7 @@ Standard library only, because it is what installs everything else.
 
     python3 deploy/local/stack.py up        # everything, demo data, prints the portal URL
     python3 deploy/local/stack.py infra     # Kafka, PostgreSQL, Redis, SMTP sink (for tests)
+    python3 deploy/local/stack.py deps      # only the Python environment (.venv) via uv
     python3 deploy/local/stack.py down | status | logs [NAME]
 
 State (data, logs, pid files) lives in .stack/ at the repo root; the Kafka jars are cached in
@@ -106,13 +107,15 @@ def ensure_packages() -> None:
 
 
 def ensure_python_env() -> None:
-    uv = shutil.which("uv")
-    if uv is None:
+    uv = [shutil.which("uv") or ""]
+    if not uv[0]:
+        # pip puts uv where no shell may look yet (a pyenv shim appears only after a rehash).
         say("installing uv with pip (first run only)…")
         run([sys.executable, "-m", "pip", "install", "-q", "uv"])
+        uv = [sys.executable, "-m", "uv"]
     flags = ["--locked"] if os.environ.get("CI") else []
     say("syncing Python dependencies with uv…")
-    run(["uv", "sync", "-q", *flags], cwd=ROOT)
+    run([*uv, "sync", "-q", *flags], cwd=ROOT)
 
 
 def venv_python() -> str:
@@ -543,6 +546,7 @@ def main(argv: list[str]) -> None:
     actions = {
         "up": up,
         "infra": infra,
+        "deps": ensure_python_env,
         "down": down,
         "status": status,
         "env": lambda: print(json.dumps(infra_env(), indent=2)),
