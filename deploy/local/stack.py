@@ -106,16 +106,24 @@ def ensure_packages() -> None:
     # Debian starts its own cluster and Redis on the default ports; ours use other ports.
 
 
+def uv_command() -> list[str]:
+    """uv, installed with pip on first use. pip puts it next to the base interpreter, where a new
+    shell may not look yet (a pyenv shim appears only after a rehash) and where the tests, run
+    from .venv, would not look either."""
+    base_bin = Path(sys.base_prefix) / "bin"
+    found = shutil.which("uv") or shutil.which("uv", path=str(base_bin))
+    if found:
+        return [found]
+    say("installing uv with pip (first run only)…")
+    python = sys.executable if sys.prefix == sys.base_prefix else str(base_bin / "python3")
+    run([python, "-m", "pip", "install", "-q", "uv"])
+    return [python, "-m", "uv"]
+
+
 def ensure_python_env() -> None:
-    uv = [shutil.which("uv") or ""]
-    if not uv[0]:
-        # pip puts uv where no shell may look yet (a pyenv shim appears only after a rehash).
-        say("installing uv with pip (first run only)…")
-        run([sys.executable, "-m", "pip", "install", "-q", "uv"])
-        uv = [sys.executable, "-m", "uv"]
     flags = ["--locked"] if os.environ.get("CI") else []
     say("syncing Python dependencies with uv…")
-    run([*uv, "sync", "-q", *flags], cwd=ROOT)
+    run([*uv_command(), "sync", "-q", *flags], cwd=ROOT)
 
 
 def venv_python() -> str:
