@@ -1,8 +1,11 @@
 """`make bench`: runs every scenario, each next to its own baseline from the same run, and
 writes bench/RESULTS.md (machine, date, one table per scenario) plus charts.
 
-A scenario is a module bench/<name>.py with `async def main(quick: bool) -> Report`; it prints
-nothing itself. `python -m bench --quick` is the seconds-long smoke that CI may run.
+A scenario is a module bench/<name>.py with `async def main(quick: bool) -> str` returning its
+Markdown section; a scenario with a latency-over-load series leaves it in a module-level
+`SERIES = {label: [(load per s, p50 ms, p95 ms, p99 ms), …]}` that the harness charts
+(bench/latency.png). `python -m bench --quick` is the seconds-long smoke that CI may run
+(tiny sizes; writes bench/out/quick.md and bench/out/latency-quick.png).
 """
 
 import argparse
@@ -43,6 +46,43 @@ def machine() -> str:
     )
 
 
+CHARTED = {"booking": "1 · booking: POST /bookings vs bare INSERT", "fanout": "2 · fan-out"}
+
+
+def chart(
+    series: dict[str, dict[str, list[tuple[float, float, float, float]]]], path: Path
+) -> None:
+    """Latency percentiles over load, one panel per scenario (1: booking, 2: fan-out)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [name for name in CHARTED if series.get(name)]
+    if not panels:
+        return
+    fig, axes = plt.subplots(1, len(panels), figsize=(6.5 * len(panels), 4.5), squeeze=False)
+    for ax, name in zip(axes[0], panels, strict=True):
+        for label, points in series[name].items():
+            points = sorted(points)
+            x = [p[0] for p in points]
+            line = ax.plot(x, [p[3] for p in points], marker="o", label=f"{label} p99")[0]
+            ax.plot(x, [p[1] for p in points], marker=".", linestyle="--",
+                    color=line.get_color(), label=f"{label} p50")  # fmt: skip
+        ax.set_title(CHARTED[name])
+        ax.set_xlabel("load, requests (bookings) per second")
+        ax.set_ylabel("latency, ms")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+SERIES: dict[str, dict[str, list[tuple[float, float, float, float]]]] = {}
+
+
 async def run(names: list[str], quick: bool) -> str:
     sections = []
     for name in names:
@@ -51,6 +91,7 @@ async def run(names: list[str], quick: bool) -> str:
         print(f"[bench] {name}…", flush=True)
         try:
             section = await module.main(quick=quick)
+            SERIES[name] = dict(getattr(module, "SERIES", {}))
         except Exception as exc:  # a failed scenario is reported, the others still run
             section = f"## {name}\n\nFAILED: {type(exc).__name__}: {exc}\n"
         sections.append(f"{section.rstrip()}\n\n_{time.monotonic() - started:.0f} s_\n")
@@ -68,6 +109,7 @@ def main() -> None:
     target = HERE / ("out/quick.md" if args.quick else "RESULTS.md")
     target.parent.mkdir(exist_ok=True)
     target.write_text(report, encoding="utf-8")
+    chart(SERIES, HERE / ("out/latency-quick.png" if args.quick else "latency.png"))
     print(report)
     sys.exit(0)
 

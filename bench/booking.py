@@ -13,14 +13,16 @@ only needs to outpace a single uvicorn worker; it adds no dependency. Each POST 
 a different free slot and a different participant, so neither the slot index nor the
 active-bookings limit turns requests away. Then an open-loop run at half the best booking rate
 gives the p99 the issue asks about, and 200 concurrent bookers on one slot x N rounds give the
-contention figure (exactly one winner per round).
+contention figure (exactly one winner per round). Baseline (b): pgbench, 8 clients, one
+single-row INSERT per transaction into the floor table, in the same run. The booking process runs
+with the run's topic prefix, so its Kafka consumer groups never join the running stack's. Run
+from the repository root.
 """
 
 import argparse
 import asyncio
 import json
 import os
-import socket
 import sys
 import time
 import uuid
@@ -33,11 +35,20 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench.procs import (
+    KAFKA,
+    REDIS,
+    Service,
+    create_database,
+    drop_database,
+    free_port,
+    wait_healthy,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
-ADMIN_URL = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:15432/postgres")
-KAFKA = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:19092")
-REDIS = os.environ.get("REDIS_URL", "redis://127.0.0.1:16379/0")
 TOPIC = "bench-topic"
+# Latency over load for the harness's chart: label → [(req/s, p50, p95, p99)], set by main().
+SERIES: dict[str, list[tuple[float, float, float, float]]] = {}
 
 
 @dataclass(frozen=True)
@@ -82,12 +93,6 @@ class Issuer:
         from joserfc.jwk import KeySet
 
         return KeySet([self.key]).as_dict(private=False)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---------------------------------------------------------------------- the floor server
@@ -186,38 +191,6 @@ async def open_loop(base: str, send: Send, first: int, rate: float, seconds: flo
 
 
 # ---------------------------------------------------------------------- setup
-async def create_database(name: str) -> str:
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    return f"{ADMIN_URL.rsplit('/', 1)[0]}/{name}"
-
-
-async def drop_database(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN_URL)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
-async def wait_healthy(base: str, process: asyncio.subprocess.Process) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=2) as client:
-        for _ in range(600):
-            if process.returncode is not None:
-                raise RuntimeError(f"server at {base} exited with {process.returncode}")
-            try:
-                if (await client.get("/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"server at {base} did not become healthy")
-
-
 async def seed(raw_url: str, slots: int, participants: int) -> tuple[list[uuid.UUID], ...]:
     """Replicas as the consumers would have built them: one psychologist, free slots, parents."""
     psychologist = uuid.uuid4()
@@ -301,13 +274,19 @@ async def main(quick: bool = False) -> str:
             floor_url = floor_raw.replace("postgresql://", "postgresql+asyncpg://")
             processes.append(
                 await asyncio.create_subprocess_exec(
-                    sys.executable, __file__, "--floor", str(floor_port), floor_url
+                    sys.executable,
+                    "-m",
+                    "bench.booking",
+                    "--floor",
+                    str(floor_port),
+                    floor_url,
+                    cwd=ROOT,
                 )
             )
             booking_base = f"http://127.0.0.1:{booking_port}"
             floor_base = f"http://127.0.0.1:{floor_port}"
-            await wait_healthy(booking_base, processes[0])
-            await wait_healthy(floor_base, processes[1])
+            await wait_healthy(Service("booking", processes[0], booking_base, booking_db))
+            await wait_healthy(Service("floor", processes[1], floor_base, floor_db))
             return await measure(plan, issuer, booking_base, floor_base, booking_raw)
     finally:
         for process in processes:
@@ -355,7 +334,41 @@ async def measure(
     best = max(b.rate for _, b, _ in rows)
     steady = await open_loop(booking_base, book, cursor, best / 2, plan.half_rate_seconds)
     contention = await contend(plan, issuer, booking_base, booking_raw)
-    return report(plan, rows, steady, best, contention)
+    floor_raw = booking_raw.rsplit("/", 1)[0] + "/" + floor_base_db(booking_raw)
+    pgbench = await pgbench_tps(floor_raw, 2 if plan is QUICK else 10)
+    return report(plan, rows, steady, best, contention) + pgbench
+
+
+def floor_base_db(booking_raw: str) -> str:
+    return booking_raw.rsplit("/", 1)[1].replace("psy_bench_booking_", "psy_bench_floor_")
+
+
+async def pgbench_tps(raw_url: str, seconds: int) -> str:
+    """Baseline (b): pgbench, 8 clients, one single-row INSERT per transaction into the floor
+    table, same PostgreSQL, same run."""
+    import shutil
+    import tempfile
+
+    if not shutil.which("pgbench"):
+        return "\npgbench baseline (b): pgbench not installed, not measured.\n"
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+        script.write(
+            "INSERT INTO floor (id, slot_id, participant_id) "
+            "VALUES (gen_random_uuid(), gen_random_uuid(), gen_random_uuid());\n"
+        )
+    process = await asyncio.create_subprocess_exec(
+        "pgbench", "-n", "-c", "8", "-j", "2", "-T", str(seconds), "-f", script.name, raw_url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    os.unlink(script.name)
+    tps = [line for line in out.decode().splitlines() if line.startswith("tps")]
+    if process.returncode != 0 or not tps:
+        return f"\npgbench baseline (b) failed: {err.decode()[-200:]}\n"
+    return (
+        f"\npgbench baseline (b), same run: 8 clients, single-row INSERT into the same PostgreSQL "
+        f"for {seconds} s: **{float(tps[0].split()[2]):.0f} TPS** (no HTTP, no Python).\n"
+    )
 
 
 async def contend(
@@ -420,8 +433,17 @@ def report(
                 f"| {concurrency} | {name} | {len(run.latencies)} | {run.rate:.0f} | "
                 f"{run.pct(0.5):.1f} | {run.pct(0.95):.1f} | {run.pct(0.99):.1f} | {answers} |"
             )
+    for label, i in (("POST /bookings (closed loop)", 1), ("bare INSERT (closed loop)", 2)):
+        SERIES[label] = [
+            (r[i].rate, r[i].pct(0.5), r[i].pct(0.95), r[i].pct(0.99))
+            for r in rows  # type: ignore[attr-defined]
+        ]
+    SERIES["POST /bookings (open loop, ½ max)"] = [
+        (steady.rate, steady.pct(0.5), steady.pct(0.95), steady.pct(0.99))
+    ]
     lines += ["", "| concurrency | booking / floor throughput |", "|---|---|"]
     lines += [f"| {c} | {b.rate / f.rate:.2f}× |" for c, b, f in rows]
+    ratio = max(b.rate / f.rate for _, b, f in rows)
     steady_answers = ", ".join(f"{k}×{v}" for k, v in sorted(steady.statuses.items()))
     lines += [
         "",
@@ -429,6 +451,11 @@ def report(
         f"{plan.half_rate_seconds:.0f} s, {len(steady.latencies)} requests): p50 "
         f"{steady.pct(0.5):.1f} ms, p95 {steady.pct(0.95):.1f} ms, p99 {steady.pct(0.99):.1f} ms "
         f"({steady_answers}).",
+        "",
+        f"**Target ≥ 0.5× the bare INSERT: {'MET' if ratio >= 0.5 else 'MISSED'}**"
+        f" (best ratio {ratio:.2f}×). "
+        f"**Target p99 ≤ 100 ms at half the maximum rate: "
+        f"{'MET' if steady.pct(0.99) <= 100 else 'MISSED'}** ({steady.pct(0.99):.0f} ms). ",
     ]
     winners, outcomes, seconds, doubles = contention
     lines += [
@@ -436,6 +463,9 @@ def report(
         f"Contention: {plan.bookers} concurrent POST /bookings for one slot × {plan.rounds} rounds "
         f"({seconds:.0f} s): rounds by number of winners {dict(sorted(winners.items()))}; "
         f"answers {dict(sorted(outcomes.items()))}; slots with two confirmed bookings: {doubles}.",
+        "",
+        f"**Contention — exactly one winner every round: "
+        f"{'MET' if set(winners) == {1} and doubles == 0 else 'MISSED'}**.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -23,7 +23,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiosmtplib
-import asyncpg
 import httpx
 from psy_notify import domain, ics, mail_queue
 from psy_notify.app import MIGRATIONS
@@ -32,6 +31,8 @@ from psy_notify.messages import render
 from psy_notify.sender import EmailSender, build_message
 from psy_platform.db import Database
 from psy_platform.migrations import migrate
+
+from bench.procs import drop_database, sa_url
 
 OUT = Path(__file__).resolve().parent / "out" / "mail.md"
 
@@ -125,11 +126,10 @@ async def main(quick: bool = False, total: int = 1000, batch: int = 50) -> str:
     """The harness entry point (bench/__main__.py): returns the Markdown section."""
     if quick:
         total = 50
-    admin = os.environ.get("PSY_PG_ADMIN_URL", "postgresql://psy@127.0.0.1:15432/postgres")
     sink_url = os.environ.get("SMTP_SINK_URL", "http://127.0.0.1:8025")
     run = uuid.uuid4().hex[:8]
     name = f"bench_notify_{run}"
-    url = admin.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://") + f"/{name}"
+    url = sa_url(name)
     await asyncio.to_thread(migrate, url, MIGRATIONS)
     settings = NotifySettings(
         database_url=url,
@@ -152,9 +152,7 @@ async def main(quick: bool = False, total: int = 1000, batch: int = 50) -> str:
         arrived = await sink_count(sink_url, run)
     finally:
         await db.close()
-        conn = await asyncpg.connect(admin)
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+        await drop_database(name)
     ceiling = rows[0][1] / rows[0][2]
     lines = [
         "## email — notify's sender into the SMTP sink, next to a raw aiosmtplib loop",
