@@ -18,7 +18,7 @@ router = APIRouter()
 T = TypeVar("T")
 
 
-def use_cases(request: Request) -> UseCases:
+async def use_cases(request: Request) -> UseCases:
     return request.app.state.use_cases  # type: ignore[no-any-return]
 
 

@@ -14,14 +14,14 @@ from psy_catalog.domain import Rejected
 from psy_catalog.profiles import Profile, load_profile
 
 
-def _runtime(request: Request) -> ServiceRuntime:
+async def _runtime(request: Request) -> ServiceRuntime:
     return request.app.state.runtime  # type: ignore[no-any-return]
 
 
 Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
 
 
-def _settings(runtime: Runtime) -> CatalogSettings:
+async def _settings(runtime: Runtime) -> CatalogSettings:
     return runtime.settings  # type: ignore[return-value]
 
 
@@ -46,7 +46,7 @@ async def _own_profile(user: CurrentUser, runtime: Runtime) -> Profile:
 OwnProfile = Annotated[Profile, Depends(_own_profile)]
 
 
-def _admin(user: CurrentUser) -> Principal:
+async def _admin(user: CurrentUser) -> Principal:
     if user.role != "admin":
         raise Rejected(403, "forbidden", "Профили психологов ведёт администратор.")
     return user

@@ -29,7 +29,7 @@ class Identity:
         return self.settings.public_url.rstrip("/") + path
 
 
-def _identity(request: Request) -> Identity:
+async def _identity(request: Request) -> Identity:
     identity: Identity = request.app.state.identity
     return identity
 

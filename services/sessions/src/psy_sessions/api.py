@@ -28,7 +28,7 @@ class Context:
     settings: SessionsSettings
 
 
-def context(request: Request) -> Context:
+async def context(request: Request) -> Context:
     return request.app.state.sessions  # type: ignore[no-any-return]
 
 
