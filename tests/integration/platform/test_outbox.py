@@ -1,15 +1,18 @@
 """The outbox on real PostgreSQL and Apache Kafka."""
 
 import asyncio
+import contextlib
 import json
 import uuid
 from collections import defaultdict
+from datetime import timedelta
 
 import pytest
 from aiokafka import AIOKafkaProducer
 from psy_contracts import topics
 from psy_contracts.events.booking import BookingCompleted
 from psy_platform.outbox import OutboxRelay, stage
+from sqlalchemy import select
 
 from tests.integration.platform.conftest import OUTBOX
 from tests.support.infra import load_stack
@@ -114,3 +117,52 @@ async def test_stop_flushes_what_is_pending(db, infra, topic_prefix) -> None:
     await publisher.stop()  # never ran: stop alone must flush
     received = await read_topic(infra.kafka, topic, expect=30)
     assert sorted(json.loads(r.value)["id"] for r in received) == sorted(staged)
+
+
+async def test_a_shutdown_in_the_middle_of_a_batch_sends_nothing_twice(
+    db, infra, topic_prefix, monkeypatch
+) -> None:
+    """The runtime cancels the relay's loop on SIGTERM, then flushes: a batch already handed to
+    Kafka must still be marked sent, or the flush publishes it a second time."""
+    topic = topic_prefix + topics.BOOKING
+    await create_topics(infra.kafka, topic)
+    staged = await stage_events(db, [uuid.uuid4() for _ in range(40)], per_key=5)
+    in_kafka_not_committed, go_on = asyncio.Event(), asyncio.Event()
+    transaction = db.transaction
+
+    @contextlib.asynccontextmanager
+    async def held_before_commit():  # type: ignore[no-untyped-def]
+        async with transaction() as session:
+            yield session
+            if not in_kafka_not_committed.is_set():
+                in_kafka_not_committed.set()
+                await go_on.wait()  # the SIGTERM lands here
+
+    monkeypatch.setattr(db, "transaction", held_before_commit)
+    publisher = OutboxRelay(db, OUTBOX, infra.kafka, topic_prefix=topic_prefix, batch_size=50)
+    task = asyncio.create_task(publisher.run())
+    await in_kafka_not_committed.wait()
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+    go_on.set()
+    await publisher.stop()
+    received = await read_topic(infra.kafka, topic, expect=len(staged), timeout=60, settle=2)
+    ids = [json.loads(r.value)["id"] for r in received]
+    assert sorted(ids) == sorted(staged), "every event once, none twice"
+
+
+async def test_sent_rows_are_purged_after_the_retention_and_pending_ones_kept(
+    db, infra, topic_prefix
+) -> None:
+    await create_topics(infra.kafka, topic_prefix + topics.BOOKING)
+    await stage_events(db, [uuid.uuid4()], per_key=5)
+    publisher = OutboxRelay(
+        db, OUTBOX, infra.kafka, topic_prefix=topic_prefix, keep_sent=timedelta(0)
+    )
+    assert await publisher.publish_batch() == 5
+    await stage_events(db, [uuid.uuid4()], per_key=2)  # pending: never purged
+    await publisher.purge_sent()
+    async with db.transaction() as session:
+        left = (await session.execute(select(OUTBOX.c.sent_at))).scalars().all()
+    await publisher.stop()
+    assert left == [None, None]

@@ -38,6 +38,7 @@ from psy_platform.db import Database
 LANES = 16
 _LOCK_NAMESPACE = 7_340_001
 NOTIFY_CHANNEL = "psy_outbox"
+PURGE_EVERY_SECONDS = 3600.0
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._producer: AIOKafkaProducer | None = None
+        self._in_flight: asyncio.Future[int] | None = None
+        self._purged_at = 0.0
         self.published = 0
 
     def wake(self) -> None:
@@ -127,11 +130,9 @@ class OutboxRelay:
         try:
             while not self._stopping.is_set():
                 try:
-                    sent = await self.publish_batch()
+                    sent = await self._publish_shielded()
                     backoff = 0.2
-                except (
-                    Exception
-                ) as exc:  # Kafka or PostgreSQL away: nothing is lost, rows stay pending
+                except Exception as exc:  # Kafka or PostgreSQL away: rows stay pending
                     log.warning("outbox relay: %s; retrying in %.1fs", exc, backoff)
                     await self._close_producer()
                     await self._sleep(backoff)
@@ -142,11 +143,21 @@ class OutboxRelay:
         finally:
             listener.cancel()
 
+    async def _publish_shielded(self) -> int:
+        # Cancelling run() (a shutdown) must not roll back a batch already handed to Kafka:
+        # its rows would stay pending and go out a second time. stop() waits for it instead.
+        self._in_flight = asyncio.ensure_future(self.publish_batch())
+        return await asyncio.shield(self._in_flight)
+
     async def stop(self, flush_seconds: float = 10.0) -> None:
         """Stop the loop, then publish what is still pending (graceful shutdown)."""
         self._stopping.set()
         self._wake.set()
         deadline = asyncio.get_running_loop().time() + flush_seconds
+        if self._in_flight is not None:
+            await asyncio.wait([self._in_flight], timeout=flush_seconds)
+            if self._in_flight.done() and not self._in_flight.cancelled():
+                self._in_flight.exception()  # retrieved: its rows simply stay pending
         try:
             while asyncio.get_running_loop().time() < deadline:
                 if await self.publish_batch() == 0:
@@ -233,6 +244,13 @@ class OutboxRelay:
                 log.debug("outbox relay: producer stop: %s", exc)
 
     async def _idle(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._purged_at > PURGE_EVERY_SECONDS:
+            self._purged_at = now
+            try:
+                await self.purge_sent()
+            except Exception as exc:
+                log.warning("outbox relay: purge of sent rows failed: %s", exc)
         await self._sleep(self._poll)
 
     async def _sleep(self, seconds: float) -> None:
