@@ -320,7 +320,7 @@ async def raw_smtp(sink: Sink, n: int) -> float:
 
 async def main(quick: bool = False, sizes: list[int] | None = None) -> str:
     """The harness entry point: returns the Markdown section (quick: 30 sessions, no T-15 run)."""
-    sizes = sizes or ([30] if quick else [1000, 10000])
+    sizes = sizes or ([30] if quick else [1000, 5000, 10000])
     cap = 60.0 if quick else 180.0
     sferum, sferum_url = await start_sferum()
     lines = [

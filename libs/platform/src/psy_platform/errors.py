@@ -3,6 +3,7 @@
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import ConnectionError as RedisUnavailable
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
@@ -43,8 +44,10 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(PoolTimeout)
-    async def _busy(_: Request, exc: PoolTimeout) -> JSONResponse:
-        # Every database connection stayed busy: nothing was written, a retry is safe.
+    @app.exception_handler(RedisUnavailable)
+    async def _busy(_: Request, exc: Exception) -> JSONResponse:
+        # Every database (or Redis) connection stayed busy, or Redis is away: nothing was
+        # written, a retry with the same Idempotency-Key is safe.
         return JSONResponse(
             error_body("service_busy", "Сервис перегружен. Повторите через минуту."),
             status_code=503,
